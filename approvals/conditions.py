@@ -1,0 +1,72 @@
+"""What a transition needs: the `conditions=` of the Post state graph.
+
+Conditions are pure functions of the post. Each carries the sentence shown to whoever tried
+the transition when it is not met (see `unmet_conditions`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.utils import timezone
+
+from accounts.eligibility import news_submission_blockers
+
+if TYPE_CHECKING:
+    from approvals.models import Post
+
+Condition = Callable[["Post"], bool]
+
+
+def explained(message: str) -> Callable[[Condition], Condition]:
+    def mark(condition: Condition) -> Condition:
+        condition.message = message  # type: ignore[attr-defined]
+        return condition
+
+    return mark
+
+
+@explained("The post needs a title and a body.")
+def has_content(post: Post) -> bool:
+    return bool(post.title.strip() and post.body.strip())
+
+
+@explained("Your account may not submit news or current affairs right now.")
+def author_may_submit(post: Post) -> bool:
+    if not post.needs_review_as_filed():
+        return True
+    return not news_submission_blockers(post.author)
+
+
+@explained("Nothing has changed since the last submission; edit the post first.")
+def has_unsubmitted_changes(post: Post) -> bool:
+    last = post.current_revision
+    return last is None or last.content_hash != post.content_hash()
+
+
+@explained("Another reviewer has already claimed this post.")
+def is_unclaimed(post: Post) -> bool:
+    return post.claimed_by_id is None
+
+
+@explained("A decision can be appealed only once.")
+def not_appealed_before(post: Post) -> bool:
+    return post.appealed_at is None
+
+
+@explained("The appeal window for this decision has closed.")
+def within_appeal_window(post: Post) -> bool:
+    return post.decided_at is not None and (
+        timezone.now() <= post.decided_at + settings.APPEAL_WINDOW
+    )
+
+
+def unmet_conditions(post: Post, transition_name: str) -> list[str]:
+    """The messages of the conditions of `transition_name` that the post does not meet now."""
+    method = getattr(post, transition_name)
+    transition = method._django_fsm.get_transition(post.state)
+    if transition is None:
+        return []
+    return [c.message for c in transition.conditions if not c(post)]

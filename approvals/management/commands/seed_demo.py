@@ -1,0 +1,97 @@
+"""Demo data for a first look: a desk, reviewers, authors and posts in several states.
+
+Everything is made through the services, so the history pages read as they would in use.
+Runs once; a second run only prints the logins.
+"""
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from accounts.models import AccountType, Role, User
+from accounts.services import user_create
+from approvals import services
+from approvals.models import Category, Desk
+
+PASSWORD = "imprimatur-demo"
+LOGINS = [
+    ("alice", "Alice Author", (Role.AUTHOR,), "writes posts"),
+    ("olivia", "Olivia Org", (Role.AUTHOR,), "an organisation's account"),
+    ("rita", "Rita Reviewer", (Role.REVIEWER,), "reviews the General desk"),
+    ("sam", "Sam Senior", (Role.REVIEWER, Role.SENIOR_REVIEWER), "senior: appeals, revocations"),
+    ("admin", "Ada Operator", (Role.OPERATOR,), "operator, Django admin"),
+]
+
+
+class Command(BaseCommand):
+    help = "Create demo users, a desk and posts in several states (once)."
+
+    def handle(self, *args, **options):
+        if User.objects.filter(username="alice").exists():
+            self.stdout.write("Demo data already present.")
+        else:
+            with transaction.atomic():
+                self._seed()
+            self.stdout.write(self.style.SUCCESS("Demo data created."))
+        self.stdout.write(f"\nLog in at http://127.0.0.1:8000/ (password: {PASSWORD})")
+        for username, name, _, what in LOGINS:
+            self.stdout.write(f"  {username:<8} {name:<14} {what}")
+
+    def _seed(self) -> None:
+        users = {}
+        for username, name, roles, _ in LOGINS:
+            users[username] = user_create(
+                username=username,
+                password=PASSWORD,
+                email=f"{username}@example.org",
+                display_name=name,
+                roles=roles,
+                account_type=(
+                    AccountType.ORGANISATION if username == "olivia" else AccountType.INDIVIDUAL
+                ),
+            )
+        admin = users["admin"]
+        admin.is_staff = admin.is_superuser = True
+        admin.save(update_fields=["is_staff", "is_superuser"])
+
+        desk = Desk.objects.get(slug="general")
+        for reviewer in ("rita", "sam"):
+            services.desk_assign_reviewer(desk=desk, user=users[reviewer])
+
+        alice, olivia, rita, sam = (users[u] for u in ("alice", "olivia", "rita", "sam"))
+
+        def draft(author, title, body, category=Category.NEWS):
+            return services.post_create(author=author, title=title, body=body, category=category)
+
+        draft(alice, "Notes for next week", "Still writing this one.")
+        for title in ("Council approves new tram line", "Flood warnings along the river"):
+            services.post_submit(post=draft(olivia, title, f"{title}. Details follow."), by=olivia)
+
+        post = services.post_submit(
+            post=draft(alice, "Harbour reopens after repairs", "The harbour reopened today."),
+            by=alice,
+        )
+        services.post_claim(post=post, by=rita)
+        services.post_approve(post=post, by=rita, note="Sourced and accurate.")
+
+        post = services.post_submit(
+            post=draft(alice, "Mayor to resign, says a friend", "A friend says so."), by=alice
+        )
+        services.post_claim(post=post, by=rita)
+        services.post_reject(
+            post=post, by=rita, reason_code="rumour", note="One unnamed source is not enough."
+        )
+
+        post = services.post_submit(
+            post=draft(
+                alice, "School term dates", "Term starts on the 4th.", Category.CURRENT_AFFAIRS
+            ),
+            by=alice,
+        )
+        services.post_claim(post=post, by=sam)
+        services.post_request_changes(
+            post=post, by=sam, note="Say which schools and link the council notice."
+        )
+
+        services.post_submit(
+            post=draft(alice, "My favourite recipes", "Soup.", Category.OTHER), by=alice
+        )

@@ -1,0 +1,365 @@
+"""Posts, desks, reason codes, revisions and the audit trail.
+
+The Post state graph below is the lifecycle of DESIGN.md. Transition bodies only set the
+post's own fields; locking, permission checks, audit and outbox live in approvals.services.
+"""
+
+import hashlib
+import re
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+from approvals import conditions as c
+from approvals import permissions as p
+
+
+class Category(models.TextChoices):
+    NEWS = "news", "News"
+    CURRENT_AFFAIRS = "current_affairs", "Current affairs"
+    OTHER = "other", "Other"
+
+
+class State(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+    UNDER_REVIEW = "under_review", "Under review"
+    CHANGES_REQUESTED = "changes_requested", "Changes requested"
+    APPROVED = "approved", "Approved"
+    CLEARED = "cleared", "Cleared"
+    REJECTED = "rejected", "Rejected"
+    APPEALED = "appealed", "Appealed"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    REVOKED = "revoked", "Revoked"
+
+
+PUBLISHABLE_STATES = (State.APPROVED, State.CLEARED)
+QUEUE_STATES = (State.SUBMITTED, State.UNDER_REVIEW)
+
+
+class Desk(models.Model):
+    """A review team. Reviewers hold `review_desk` on the desks they serve."""
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        permissions = [("review_desk", "Can review posts on this desk")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DeskUserObjectPermission(UserObjectPermissionBase):
+    """Direct foreign-key permission rows (guardian): a fast join, no generic relation."""
+
+    content_object = models.ForeignKey(Desk, on_delete=models.CASCADE)
+
+
+class DeskGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Desk, on_delete=models.CASCADE)
+
+
+class CategoryRoute(models.Model):
+    """The desk a new post of a category goes to unless an operator moves it."""
+
+    category = models.CharField(max_length=20, choices=Category.choices, unique=True)
+    desk = models.ForeignKey(Desk, on_delete=models.PROTECT, related_name="routes")
+
+    def __str__(self) -> str:
+        return f"{self.get_category_display()} → {self.desk}"
+
+
+class ReasonCode(models.Model):
+    """Why a post was rejected or revoked. Data, editable in the admin."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    label = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+    is_violation = models.BooleanField(
+        default=True, help_text="An upheld rejection for this reason counts as a strike."
+    )
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["label"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+def content_hash(title: str, body: str) -> str:
+    """SHA-256 of the content as it will be published (title, a blank line, body)."""
+    return hashlib.sha256(f"{title}\n\n{body}".encode()).hexdigest()
+
+
+class Post(ConcurrentTransitionMixin, models.Model):
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="posts"
+    )
+    desk = models.ForeignKey(Desk, on_delete=models.PROTECT, related_name="posts")
+    title = models.CharField(max_length=200)
+    body = models.TextField()
+    category = models.CharField(max_length=20, choices=Category.choices, default=Category.NEWS)
+    repost_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reposts"
+    )
+    state = FSMField(default=State.DRAFT, choices=State.choices, protected=True, db_index=False)
+
+    current_revision = models.ForeignKey(
+        "Revision", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="claimed_posts",
+    )
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="decided_posts",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason_code = models.ForeignKey(ReasonCode, null=True, blank=True, on_delete=models.PROTECT)
+    decision_note = models.TextField(blank=True)
+    appealed_at = models.DateTimeField(null=True, blank=True)
+    appeal_statement = models.TextField(blank=True)
+
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        permissions = [
+            ("review_post", "Can review posts (on the desks they serve)"),
+            ("decide_appeal", "Can decide appeals"),
+            ("revoke_post", "Can revoke approved posts"),
+            ("release_any_claim", "Can release another reviewer's claim"),
+        ]
+        indexes = [
+            # The reviewer queue: posts waiting on a set of desks, oldest first.
+            models.Index(
+                fields=["desk", "submitted_at", "id"],
+                name="post_queue_idx",
+                condition=Q(state__in=["submitted", "under_review", "appealed"]),
+            ),
+            models.Index(fields=["state", "submitted_at", "id"], name="post_state_idx"),
+            models.Index(fields=["author", "-created_at"], name="post_author_idx"),
+        ]
+        constraints = [
+            # One claimer, exactly while under review: the database refuses a second claim,
+            # a claim on a post that is not in review, and a review without a claimer.
+            models.CheckConstraint(
+                condition=(
+                    Q(state="under_review", claimed_by__isnull=False)
+                    | (~Q(state="under_review") & Q(claimed_by__isnull=True))
+                ),
+                name="post_claimed_iff_under_review",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or f"Post {self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("approvals:post_detail", args=[self.pk])
+
+    # --- derived -------------------------------------------------------------------------
+
+    def content_hash(self) -> str:
+        return content_hash(self.title, self.body)
+
+    def looks_like_news(self) -> bool:
+        """The screening step: does a post filed as `other` read like news?"""
+        words = set(re.findall(r"\w+", f"{self.title} {self.body}".lower()))
+        return any(word.lower() in words for word in settings.SCREENING_NEWS_WORDS)
+
+    def needs_review_as_filed(self) -> bool:
+        """News, current affairs, or `other` that the screening step flags as news."""
+        return self.category != Category.OTHER or self.looks_like_news()
+
+    def clears_without_review(self) -> bool:
+        if self.repost_of_id is not None:
+            return self.repost_of.state in PUBLISHABLE_STATES and not self._reposts_edited()
+        return not self.needs_review_as_filed()
+
+    def _reposts_edited(self) -> bool:
+        return self.content_hash() != self.repost_of.content_hash()
+
+    @property
+    def is_editable(self) -> bool:
+        return self.state in (State.DRAFT, State.CHANGES_REQUESTED)
+
+    def clean(self) -> None:
+        if self.repost_of_id is not None and self.repost_of_id == self.pk:
+            raise ValidationError({"repost_of": "A post cannot be a repost of itself."})
+
+    # --- the state graph -----------------------------------------------------------------
+
+    @transition(
+        field=state,
+        source=State.DRAFT,
+        target=RETURN_VALUE(State.SUBMITTED, State.CLEARED),
+        conditions=[c.has_content, c.author_may_submit],
+        permission=p.is_author,
+    )
+    def submit(self, *, at):
+        self.submitted_at = at
+        return State.CLEARED if self.clears_without_review() else State.SUBMITTED
+
+    @transition(
+        field=state,
+        source=State.SUBMITTED,
+        target=State.UNDER_REVIEW,
+        conditions=[c.is_unclaimed],
+        permission=p.serves_desk,
+    )
+    def claim(self, *, by, at):
+        self.claimed_by = by
+        self.claimed_at = at
+
+    @transition(
+        field=state, source=State.UNDER_REVIEW, target=State.SUBMITTED, permission=p.may_release
+    )
+    def release(self):
+        self.claimed_by = None
+        self.claimed_at = None
+
+    def _decide(self, *, by, at, note="", reason_code=None):
+        self.claimed_by = None
+        self.claimed_at = None
+        self.decided_by = by
+        self.decided_at = at
+        self.decision_note = note
+        self.reason_code = reason_code
+
+    @transition(
+        field=state, source=State.UNDER_REVIEW, target=State.APPROVED, permission=p.is_claimer
+    )
+    def approve(self, *, by, at, note=""):
+        self._decide(by=by, at=at, note=note)
+
+    @transition(
+        field=state, source=State.UNDER_REVIEW, target=State.REJECTED, permission=p.is_claimer
+    )
+    def reject(self, *, by, at, reason_code, note):
+        self._decide(by=by, at=at, note=note, reason_code=reason_code)
+
+    @transition(
+        field=state,
+        source=State.UNDER_REVIEW,
+        target=State.CHANGES_REQUESTED,
+        permission=p.is_claimer,
+    )
+    def request_changes(self, *, by, at, note):
+        self._decide(by=by, at=at, note=note)
+
+    @transition(
+        field=state,
+        source=State.CHANGES_REQUESTED,
+        target=State.SUBMITTED,
+        conditions=[c.has_content, c.has_unsubmitted_changes],
+        permission=p.is_author,
+    )
+    def resubmit(self, *, at):
+        self.submitted_at = at
+
+    @transition(
+        field=state,
+        source=[State.DRAFT, State.SUBMITTED, State.CHANGES_REQUESTED],
+        target=State.WITHDRAWN,
+        permission=p.is_author,
+    )
+    def withdraw(self):
+        pass
+
+    @transition(
+        field=state,
+        source=State.REJECTED,
+        target=State.APPEALED,
+        conditions=[c.not_appealed_before, c.within_appeal_window],
+        permission=p.is_author,
+    )
+    def appeal(self, *, at, statement):
+        self.appealed_at = at
+        self.appeal_statement = statement
+
+    @transition(
+        field=state, source=State.APPEALED, target=State.APPROVED, permission=p.may_decide_appeal
+    )
+    def overturn(self):
+        pass
+
+    @transition(
+        field=state, source=State.APPEALED, target=State.REJECTED, permission=p.may_decide_appeal
+    )
+    def uphold(self):
+        pass
+
+    @transition(field=state, source=State.APPROVED, target=State.REVOKED, permission=p.may_revoke)
+    def revoke(self, *, reason_code):
+        self.reason_code = reason_code
+
+
+class Revision(models.Model):
+    """The content of a post as it was submitted: frozen, hashed, numbered per post."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=200)
+    body = models.TextField()
+    content_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["post", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["post", "number"], name="revision_number_per_post")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.post_id} r{self.number}"
+
+
+class AuditEntry(models.Model):
+    """One row per transition: who, when, from, to, why. Written once, never changed."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="audit_entries")
+    action = models.CharField(max_length=40)  # namespaced: "post.approve"
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    from_state = models.CharField(max_length=20, choices=State.choices)
+    to_state = models.CharField(max_length=20, choices=State.choices)
+    reason_code = models.ForeignKey(ReasonCode, null=True, blank=True, on_delete=models.PROTECT)
+    note = models.TextField(blank=True)
+    revision = models.ForeignKey(Revision, null=True, blank=True, on_delete=models.PROTECT)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.from_state}→{self.to_state}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Audit entries are immutable.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Audit entries are immutable.")

@@ -1,0 +1,311 @@
+"""The post lifecycle: one function per transition of the graph on approvals.models.Post.
+
+Every function runs in one transaction: lock the row, check who may act and what the
+transition needs, fire it, save, and append the audit entry. Nothing else changes a post's
+state. Read this file and you know the whole lifecycle.
+"""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django_fsm import can_proceed, has_transition_perm
+from guardian.shortcuts import assign_perm, remove_perm
+
+from accounts.models import User
+from approvals.conditions import unmet_conditions
+from approvals.exceptions import Conflict, TransitionRefused
+from approvals.models import (
+    AuditEntry,
+    Category,
+    CategoryRoute,
+    Desk,
+    Post,
+    ReasonCode,
+    Revision,
+    State,
+)
+from approvals.permissions import is_author, may_view
+
+DECIDED_STATES = {
+    State.APPROVED,
+    State.REJECTED,
+    State.CHANGES_REQUESTED,
+    State.APPEALED,
+    State.REVOKED,
+}
+
+# --- desks ---------------------------------------------------------------------------------
+
+
+def desk_assign_reviewer(*, desk: Desk, user: User) -> None:
+    """Let a reviewer work the desk's queue (object permission `review_desk`)."""
+    assign_perm("approvals.review_desk", user, desk)
+
+
+def desk_remove_reviewer(*, desk: Desk, user: User) -> None:
+    remove_perm("approvals.review_desk", user, desk)
+
+
+# --- creating and editing drafts ----------------------------------------------------------
+
+
+def desk_for_category(category: str) -> Desk:
+    route = CategoryRoute.objects.select_related("desk").filter(category=category).first()
+    if route is not None:
+        return route.desk
+    desk = Desk.objects.order_by("pk").first()
+    if desk is None:
+        raise ValidationError({"category": "No review desk is configured yet."})
+    return desk
+
+
+@transaction.atomic
+def post_create(
+    *,
+    author: User,
+    title: str,
+    body: str,
+    category: str = Category.NEWS,
+    repost_of: Post | None = None,
+) -> Post:
+    post = Post(
+        author=author,
+        title=title,
+        body=body,
+        category=category,
+        repost_of=repost_of,
+        desk=desk_for_category(category),
+    )
+    post.full_clean(exclude=["desk", "author", "state"])
+    post.save()
+    _audit(post, action="post.create", actor=author, from_state=State.DRAFT)
+    return post
+
+
+@transaction.atomic
+def post_update(*, post: Post, by: User, title: str, body: str, category: str) -> Post:
+    post = _lock(post, by)
+    if not is_author(post, by):
+        raise PermissionDenied("Only the author may edit a post.")
+    if not post.is_editable:
+        raise Conflict(f"This post is {post.get_state_display().lower()}; it cannot be edited.")
+    post.title, post.body = title, body
+    if category != post.category and post.state == State.DRAFT:
+        post.category = category
+        post.desk = desk_for_category(category)
+    post.full_clean(exclude=["desk", "author", "state"])
+    post.save()
+    return post
+
+
+# --- the transitions ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def post_submit(*, post: Post, by: User) -> Post:
+    post = _lock(post, by)
+    return _fire(post, "submit", by=by, args={"at": timezone.now()}, new_revision=True)
+
+
+@transaction.atomic
+def post_claim(*, post: Post, by: User) -> Post:
+    post = _lock(post, by)
+    return _fire(post, "claim", by=by, args={"by": by, "at": timezone.now()})
+
+
+@transaction.atomic
+def post_release(*, post: Post, by: User) -> Post:
+    post = _lock(post, by)
+    return _fire(post, "release", by=by, args={})
+
+
+@transaction.atomic
+def post_approve(*, post: Post, by: User, note: str = "") -> Post:
+    post = _lock(post, by)
+    note = note.strip()
+    return _fire(
+        post, "approve", by=by, args={"by": by, "at": timezone.now(), "note": note}, note=note
+    )
+
+
+@transaction.atomic
+def post_reject(*, post: Post, by: User, reason_code: str, note: str) -> Post:
+    reason = _reason_code(reason_code)
+    note = _required_note(note, "Tell the author why the post was rejected.")
+    post = _lock(post, by)
+    args = {"by": by, "at": timezone.now(), "reason_code": reason, "note": note}
+    return _fire(post, "reject", by=by, args=args, note=note, reason_code=reason)
+
+
+@transaction.atomic
+def post_request_changes(*, post: Post, by: User, note: str) -> Post:
+    note = _required_note(note, "Tell the author what to change.")
+    post = _lock(post, by)
+    args = {"by": by, "at": timezone.now(), "note": note}
+    return _fire(post, "request_changes", by=by, args=args, note=note)
+
+
+@transaction.atomic
+def post_resubmit(*, post: Post, by: User) -> Post:
+    post = _lock(post, by)
+    return _fire(post, "resubmit", by=by, args={"at": timezone.now()}, new_revision=True)
+
+
+@transaction.atomic
+def post_withdraw(*, post: Post, by: User) -> Post:
+    post = _lock(post, by)
+    return _fire(post, "withdraw", by=by, args={})
+
+
+@transaction.atomic
+def post_appeal(*, post: Post, by: User, statement: str) -> Post:
+    statement = _required_note(statement, "Say why the decision should change.", "statement")
+    post = _lock(post, by)
+    args = {"at": timezone.now(), "statement": statement}
+    return _fire(post, "appeal", by=by, args=args, note=statement)
+
+
+@transaction.atomic
+def post_overturn(*, post: Post, by: User, note: str) -> Post:
+    note = _required_note(note, "Explain why the decision is overturned.")
+    post = _lock(post, by)
+    return _fire(post, "overturn", by=by, args={}, note=note)
+
+
+@transaction.atomic
+def post_uphold(*, post: Post, by: User, note: str) -> Post:
+    note = _required_note(note, "Explain why the decision stands.")
+    post = _lock(post, by)
+    return _fire(post, "uphold", by=by, args={}, note=note)
+
+
+@transaction.atomic
+def post_revoke(*, post: Post, by: User, reason_code: str, note: str = "") -> Post:
+    reason = _reason_code(reason_code)
+    post = _lock(post, by)
+    args = {"reason_code": reason}
+    return _fire(post, "revoke", by=by, args=args, note=note.strip(), reason_code=reason)
+
+
+# --- the shared steps ---------------------------------------------------------------------
+
+
+def _lock(post: Post, by: User) -> Post:
+    """Re-read the post under a row lock; refuse anyone who may not even see it."""
+    locked = (
+        Post.objects.select_for_update(of=("self",))
+        .select_related("desk", "author", "claimed_by", "decided_by", "current_revision")
+        .get(pk=post.pk)
+    )
+    if not may_view(locked, by):
+        raise PermissionDenied("You may not act on this post.")
+    return locked
+
+
+def _fire(
+    post: Post,
+    name: str,
+    *,
+    by: User,
+    args: dict,
+    note: str = "",
+    reason_code: ReasonCode | None = None,
+    new_revision: bool = False,
+) -> Post:
+    """Check, fire and record one transition on a locked post.
+
+    `args` go to the transition method; `note` and `reason_code` go to the audit entry.
+    The checks run in the order that gives the most useful answer: a post that moved on
+    (409, naming who moved it), then who may act (403), then what the transition needs (400).
+    """
+    method = getattr(post, name)
+    if not can_proceed(method, check_conditions=False):
+        raise _conflict(post, name, by)
+    if not has_transition_perm(method, by) and not _permitted(post, method, by):
+        raise PermissionDenied(f"You may not {name.replace('_', ' ')} this post.")
+    unmet = unmet_conditions(post, name)
+    if unmet:
+        raise TransitionRefused(unmet)
+
+    from_state = post.state
+    method(**args)
+    if new_revision:
+        post.current_revision = _freeze_revision(post)
+    post.save()
+    _audit(
+        post,
+        action=f"post.{name}",
+        actor=by,
+        from_state=from_state,
+        reason_code=reason_code,
+        note=note,
+    )
+    return post
+
+
+def _permitted(post: Post, method, by: User) -> bool:
+    """The permission alone (has_transition_perm also requires the conditions to hold)."""
+    return method._django_fsm.has_transition_perm(post, post.state, by)
+
+
+def _conflict(post: Post, name: str, by: User) -> Conflict:
+    state = post.get_state_display().lower()
+    if post.claimed_by_id and post.claimed_by_id != by.pk:
+        return Conflict(f"Already claimed by {post.claimed_by.name}.")
+    if post.state in DECIDED_STATES and post.decided_by_id and post.decided_by_id != by.pk:
+        return Conflict(f"Already decided by {post.decided_by.name} ({state}).")
+    return Conflict(f"This post is {state}; it cannot be {_past(name)} now.")
+
+
+def _past(name: str) -> str:
+    verb = name.replace("_", " ")
+    irregular = {"withdraw": "withdrawn", "request changes": "sent back for changes"}
+    if verb in irregular:
+        return irregular[verb]
+    return verb + ("d" if verb.endswith("e") else "ed")
+
+
+def _freeze_revision(post: Post) -> Revision:
+    number = post.revisions.count() + 1
+    return Revision.objects.create(
+        post=post,
+        number=number,
+        title=post.title,
+        body=post.body,
+        content_hash=post.content_hash(),
+    )
+
+
+def _audit(
+    post: Post,
+    *,
+    action: str,
+    actor: User | None,
+    from_state: str,
+    reason_code: ReasonCode | None = None,
+    note: str = "",
+) -> AuditEntry:
+    return AuditEntry.objects.create(
+        post=post,
+        action=action,
+        actor=actor,
+        from_state=from_state,
+        to_state=post.state,
+        reason_code=reason_code,
+        note=note,
+        revision=post.current_revision,
+    )
+
+
+def _reason_code(code: str) -> ReasonCode:
+    reason = ReasonCode.objects.filter(code=code, active=True).first()
+    if reason is None:
+        raise ValidationError({"reason_code": "Choose one of the listed reasons."})
+    return reason
+
+
+def _required_note(text: str, message: str, field: str = "note") -> str:
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({field: message})
+    return text

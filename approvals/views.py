@@ -1,0 +1,205 @@
+"""Author and reviewer pages. Views read through selectors and change through services."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from approvals import forms as f
+from approvals import selectors, services
+from approvals.exceptions import ServiceError
+from approvals.models import Post
+from approvals.permissions import may_view
+
+
+@dataclass(frozen=True)
+class Action:
+    """A button on the post page: the service it calls and the form it needs, if any."""
+
+    service: Callable[..., Post]
+    done: str
+    form: type[forms.Form] | None = None
+
+
+ACTIONS: dict[str, Action] = {
+    "submit": Action(services.post_submit, "Submitted. The post is now {state}."),
+    "withdraw": Action(services.post_withdraw, "Withdrawn."),
+    "resubmit": Action(services.post_resubmit, "Resubmitted for review."),
+    "appeal": Action(services.post_appeal, "Appeal sent.", f.AppealForm),
+    "claim": Action(services.post_claim, "Claimed. The post is yours to decide."),
+    "release": Action(services.post_release, "Released back to the queue."),
+    "approve": Action(services.post_approve, "Approved.", f.OptionalNoteForm),
+    "reject": Action(services.post_reject, "Rejected.", f.RejectForm),
+    "request_changes": Action(services.post_request_changes, "Changes requested.", f.NoteForm),
+    "overturn": Action(services.post_overturn, "Appeal upheld: decision overturned.", f.NoteForm),
+    "uphold": Action(services.post_uphold, "Decision upheld.", f.NoteForm),
+    "revoke": Action(services.post_revoke, "Approval revoked.", f.RevokeForm),
+}
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    if request.user.has_perm("approvals.review_post"):
+        return redirect("approvals:queue")
+    return redirect("approvals:my_posts")
+
+
+# --- account holders ----------------------------------------------------------------------
+
+
+@login_required
+def my_posts(request: HttpRequest) -> HttpResponse:
+    posts = selectors.posts_of_author(author=request.user)
+    page = Paginator(posts, 25).get_page(request.GET.get("page"))
+    return render(request, "approvals/my_posts.html", {"page": page})
+
+
+@login_required
+def post_new(request: HttpRequest) -> HttpResponse:
+    form = f.PostForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            post = services.post_create(author=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, "Draft saved. Submit it when it is ready.")
+            return redirect(post)
+    return render(request, "approvals/post_form.html", {"form": form})
+
+
+@login_required
+def post_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    post = _visible_post(request, pk)
+    if post.author_id != request.user.pk:
+        raise Http404
+    form = f.PostForm(request.POST or None, instance=post)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.post_update(post=post, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        except ServiceError as error:
+            messages.error(request, error.message)
+            return redirect(post)
+        else:
+            messages.success(request, "Saved.")
+            return redirect(post)
+    elif not post.is_editable:
+        messages.error(
+            request, f"This post is {post.get_state_display().lower()}; it cannot be edited."
+        )
+        return redirect(post)
+    return render(request, "approvals/post_form.html", {"form": form, "post": post})
+
+
+# --- the post page and its actions --------------------------------------------------------
+
+
+@login_required
+def post_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    post = _visible_post(request, pk)
+    return _render_post(request, post)
+
+
+@login_required
+@require_POST
+def post_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    if action not in ACTIONS:
+        raise Http404
+    post = _visible_post(request, pk)
+    spec = ACTIONS[action]
+    form = spec.form(request.POST, prefix=action) if spec.form else None
+    if form is not None and not form.is_valid():
+        return _render_post(request, post, failed=(action, form))
+    data = form.cleaned_data if form is not None else {}
+    try:
+        post = spec.service(post=post, by=request.user, **data)
+    except ValidationError as error:
+        if form is None:
+            messages.error(request, " ".join(error.messages))
+            return redirect(post)
+        _add_errors(form, error)
+        return _render_post(request, post, failed=(action, form))
+    except (ServiceError, PermissionDenied) as error:
+        messages.error(request, getattr(error, "message", None) or str(error) or "Not allowed.")
+        return redirect(post)
+    messages.success(request, spec.done.format(state=post.get_state_display().lower()))
+    return redirect(post)
+
+
+def _render_post(
+    request: HttpRequest, post: Post, failed: tuple[str, forms.Form] | None = None
+) -> HttpResponse:
+    forms_by_action = {
+        name: spec.form(prefix=name) for name, spec in ACTIONS.items() if spec.form is not None
+    }
+    if failed is not None:
+        name, form = failed
+        forms_by_action[name] = form
+    context = {
+        "post": post,
+        "actions": selectors.available_actions(post=post, user=request.user),
+        "forms": forms_by_action,
+        "failed": failed[0] if failed else None,
+        "history": selectors.post_history(post=post),
+        "revisions": post.revisions.all(),
+        "is_author": post.author_id == request.user.pk,
+    }
+    return render(request, "approvals/post_detail.html", context)
+
+
+def _visible_post(request: HttpRequest, pk: int) -> Post:
+    post = get_object_or_404(
+        Post.objects.select_related(
+            "author", "desk", "claimed_by", "decided_by", "reason_code", "current_revision"
+        ),
+        pk=pk,
+    )
+    if not may_view(post, request.user):
+        raise Http404  # do not tell strangers the post exists
+    return post
+
+
+def _add_errors(form: forms.Form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+# --- reviewers ----------------------------------------------------------------------------
+
+
+@login_required
+def queue(request: HttpRequest) -> HttpResponse:
+    if not request.user.has_perm("approvals.review_post"):
+        raise PermissionDenied("The review queue is for reviewers.")
+    desks = selectors.desks_for_reviewer(user=request.user)
+    form = f.QueueFilterForm(request.GET or None, desks=desks)
+    filters = form.cleaned_data if form.is_valid() else {}
+    posts = selectors.review_queue(
+        user=request.user,
+        desk=filters.get("desk"),
+        category=filters.get("category", ""),
+        state=filters.get("state", ""),
+    )
+    paginator = Paginator(posts, _page_size())
+    page = paginator.get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"page": page, "form": form, "desks": desks, "query": query.urlencode()}
+    return render(request, "approvals/queue.html", context)
+
+
+def _page_size() -> int:
+    return settings.REVIEW_QUEUE_PAGE_SIZE

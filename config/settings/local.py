@@ -1,0 +1,7 @@
+"""A developer's machine: `make run`. Defaults that are only safe locally live here."""
+
+from config.env import env
+from config.settings.base import *  # noqa: F403
+
+DEBUG = env.bool("DEBUG", default=True)
+SECRET_KEY = env("SECRET_KEY", default="local-only-not-a-secret")
