@@ -300,14 +300,14 @@ class Post(ConcurrentTransitionMixin, models.Model):
     @transition(
         field=state, source=State.APPEALED, target=State.APPROVED, permission=p.may_decide_appeal
     )
-    def overturn(self):
-        pass
+    def overturn(self, *, by, at, note):
+        self._decide(by=by, at=at, note=note)
 
     @transition(
         field=state, source=State.APPEALED, target=State.REJECTED, permission=p.may_decide_appeal
     )
-    def uphold(self):
-        pass
+    def uphold(self, *, by, at, note):
+        self._decide(by=by, at=at, note=note, reason_code=self.reason_code)
 
     @transition(field=state, source=State.APPROVED, target=State.REVOKED, permission=p.may_revoke)
     def revoke(self, *, reason_code):

@@ -169,14 +169,16 @@ def post_appeal(*, post: Post, by: User, statement: str) -> Post:
 def post_overturn(*, post: Post, by: User, note: str) -> Post:
     note = _required_note(note, "Explain why the decision is overturned.")
     post = _lock(post, by)
-    return _fire(post, "overturn", by=by, args={}, note=note)
+    args = {"by": by, "at": timezone.now(), "note": note}
+    return _fire(post, "overturn", by=by, args=args, note=note)
 
 
 @transaction.atomic
 def post_uphold(*, post: Post, by: User, note: str) -> Post:
     note = _required_note(note, "Explain why the decision stands.")
     post = _lock(post, by)
-    return _fire(post, "uphold", by=by, args={}, note=note)
+    args = {"by": by, "at": timezone.now(), "note": note}
+    return _fire(post, "uphold", by=by, args=args, note=note)
 
 
 @transaction.atomic
@@ -192,11 +194,13 @@ def post_revoke(*, post: Post, by: User, reason_code: str, note: str = "") -> Po
 
 def _lock(post: Post, by: User) -> Post:
     """Re-read the post under a row lock; refuse anyone who may not even see it."""
-    locked = (
-        Post.objects.select_for_update(of=("self",))
-        .select_related("desk", "author", "claimed_by", "decided_by", "current_revision")
-        .get(pk=post.pk)
-    )
+    # Lock first, then read with joins in a new statement: after waiting on a lock,
+    # PostgreSQL re-reads the locked row but not the rows joined to it, so a joined
+    # claimer would still be the one from before the wait.
+    Post.objects.select_for_update().filter(pk=post.pk).values_list("pk").get()
+    locked = Post.objects.select_related(
+        "desk", "author", "claimed_by", "decided_by", "current_revision"
+    ).get(pk=post.pk)
     if not may_view(locked, by):
         raise PermissionDenied("You may not act on this post.")
     return locked

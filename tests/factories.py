@@ -1,0 +1,91 @@
+"""factory-boy factories. Posts reach their state through the real services."""
+
+import factory
+from django.contrib.auth.models import Group
+
+from accounts.models import Role, User
+from approvals import services
+from approvals.models import Category, Desk, Post, State
+
+PASSWORD = "correct horse battery staple"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    display_name = factory.Faker("name")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
+    password = factory.django.Password(PASSWORD)
+
+    @factory.post_generation
+    def roles(self, create, extracted, **kwargs):
+        roles = list(extracted or [Role.AUTHOR])
+        self.groups.add(*Group.objects.filter(name__in=roles))
+
+    @factory.post_generation
+    def reviewer_on(self, create, extracted, **kwargs):
+        """`reviewer_on=[desk, …]`: a reviewer serving these desks."""
+        if extracted:
+            self.groups.add(Group.objects.get(name=Role.REVIEWER))
+            for desk in extracted:
+                services.desk_assign_reviewer(desk=desk, user=self)
+
+
+class DeskFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Desk
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"Desk {n}")
+    slug = factory.Sequence(lambda n: f"desk-{n}")
+
+
+# The path through the lifecycle to each state: (service, who acts, extra arguments).
+PATHS: dict[str, list[tuple[str, str, dict]]] = {
+    State.DRAFT: [],
+    State.SUBMITTED: [("submit", "author", {})],
+    State.UNDER_REVIEW: [("submit", "author", {}), ("claim", "reviewer", {})],
+    State.APPROVED: [
+        ("submit", "author", {}),
+        ("claim", "reviewer", {}),
+        ("approve", "reviewer", {}),
+    ],
+    State.REJECTED: [
+        ("submit", "author", {}),
+        ("claim", "reviewer", {}),
+        ("reject", "reviewer", {"reason_code": "rumour", "note": "Unsourced."}),
+    ],
+    State.CHANGES_REQUESTED: [
+        ("submit", "author", {}),
+        ("claim", "reviewer", {}),
+        ("request_changes", "reviewer", {"note": "Name your source."}),
+    ],
+    State.WITHDRAWN: [("withdraw", "author", {})],
+}
+PATHS[State.APPEALED] = [*PATHS[State.REJECTED], ("appeal", "author", {"statement": "It is true."})]
+PATHS[State.REVOKED] = [*PATHS[State.APPROVED], ("revoke", "senior", {"reason_code": "rumour"})]
+
+
+class PostFactory(factory.django.DjangoModelFactory):
+    """`PostFactory(state=State.REJECTED, reviewer=rita)` walks a new draft to that state."""
+
+    class Meta:
+        model = Post
+
+    author = factory.SubFactory(UserFactory)
+    title = factory.Sequence(lambda n: f"Harbour story {n}")
+    body = factory.Sequence(lambda n: f"The harbour reopened on day {n}, the port authority said.")
+    category = Category.NEWS
+
+    @classmethod
+    def _create(cls, model_class, *args, state=State.DRAFT, reviewer=None, senior=None, **kwargs):
+        post = services.post_create(**kwargs)
+        actors = {"author": post.author, "reviewer": reviewer, "senior": senior}
+        for name, actor, extra in PATHS[state]:
+            service = getattr(services, f"post_{name}")
+            post = service(post=post, by=actors[actor], **extra)
+        return post
