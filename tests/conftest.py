@@ -7,10 +7,12 @@ with REQUIRE_SERVICES=1 (CI) it fails instead, so nothing skips silently there.
 import os
 
 import pytest
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.db import connection
 
 from accounts.models import Role
+from approvals.reference_data import ensure_reference_data
 from tests.factories import DeskFactory, UserFactory
 
 SENIOR = [Role.REVIEWER, Role.SENIOR_REVIEWER]
@@ -33,6 +35,16 @@ def pytest_runtest_setup(item):
     if REQUIRE_SERVICES:
         pytest.fail(f"REQUIRE_SERVICES=1 but this test {reason}", pytrace=False)
     pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """Transactional tests flush the tables after each test, reference data included;
+    put it back before each one (regular tests keep what the migration wrote)."""
+    marker = request.node.get_closest_marker("django_db")
+    if (marker and marker.kwargs.get("transaction")) or "live_server" in request.fixturenames:
+        request.getfixturevalue("transactional_db")
+        ensure_reference_data(django_apps)
 
 
 @pytest.fixture

@@ -37,7 +37,7 @@ def test_sign_up_with_mismatched_passwords_explains_and_creates_nothing(client):
             "password2": "another passphrase",
         },
     )
-    assert "didn’t match" in response.content.decode()
+    assert "didn\u2019t match" in response.content.decode()
     assert not User.objects.filter(username="newbie").exists()
 
 

@@ -6,7 +6,7 @@ from playwright.sync_api import Page, expect
 
 from tests.factories import PASSWORD, UserFactory
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def log_in(page: Page, base: str, username: str) -> None:

@@ -1,0 +1,58 @@
+"""Reference data the service needs to work at all: roles (groups and their model
+permissions), the standard reason codes, and a first desk that every category routes to.
+
+`ensure_reference_data` is idempotent and takes an app registry, so the data migration and
+tests that flush the database (transactional tests) share one definition.
+"""
+
+from django.contrib.auth.management import create_permissions
+
+from accounts.roles import ROLE_PERMISSIONS
+
+REASON_CODES = [
+    ("rumour", "Rumour or unverified claim", True),
+    ("violence", "Incitement to violence", True),
+    ("terrorism", "Terrorism", True),
+    ("pornography", "Pornography", True),
+    ("defamation", "Defamation", True),
+    ("copyright", "Copyright infringement", True),
+    ("harassment", "Harassment", True),
+    ("spam", "Spam", True),
+    ("unapproved_source", "Unapproved news source", True),
+    ("other", "Other (see note)", False),
+]
+
+
+def ensure_reference_data(apps) -> None:
+    # Permissions are normally created after migrate; create them now so roles can hold them.
+    # (A migration's app registry has no models_module, which create_permissions requires.)
+    for app_config in apps.get_app_configs():
+        models_module = getattr(app_config, "models_module", None)
+        app_config.models_module = models_module or True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = models_module
+
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for role, perms in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        for perm in perms:
+            app_label, codename = perm.split(".")
+            group.permissions.add(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+
+    ReasonCode = apps.get_model("approvals", "ReasonCode")
+    for code, label, is_violation in REASON_CODES:
+        ReasonCode.objects.get_or_create(
+            code=code, defaults={"label": label, "is_violation": is_violation}
+        )
+
+    Desk = apps.get_model("approvals", "Desk")
+    CategoryRoute = apps.get_model("approvals", "CategoryRoute")
+    desk, _ = Desk.objects.get_or_create(
+        slug="general",
+        defaults={"name": "General", "description": "Everything not routed elsewhere."},
+    )
+    for category in ("news", "current_affairs", "other"):
+        CategoryRoute.objects.get_or_create(category=category, defaults={"desk": desk})
