@@ -111,6 +111,17 @@ class Post(ConcurrentTransitionMixin, models.Model):
     repost_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reposts"
     )
+    platform = models.ForeignKey(
+        "approvals.Platform",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="posts",
+        help_text="The platform that submitted the post through the API, if any.",
+    )
+    external_id = models.CharField(
+        max_length=200, blank=True, help_text="The platform's own id for the post."
+    )
     state = FSMField(default=State.DRAFT, choices=State.choices, protected=True, db_index=False)
 
     current_revision = models.ForeignKey(
@@ -160,6 +171,11 @@ class Post(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["author", "-created_at"], name="post_author_idx"),
         ]
         constraints = [
+            models.UniqueConstraint(
+                fields=["platform", "external_id"],
+                condition=~Q(external_id=""),
+                name="external_id_unique_per_platform",
+            ),
             # One claimer, exactly while under review: the database refuses a second claim,
             # a claim on a post that is not in review, and a review without a claimer.
             models.CheckConstraint(
@@ -363,3 +379,39 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("Audit entries are immutable.")
+
+
+# The platform side (API keys, endpoints, the outbox) lives in its own module.
+from approvals.platform.models import (  # noqa: E402
+    ApiKey,
+    Attempt,
+    Delivery,
+    DeliveryStatus,
+    Endpoint,
+    EndpointSecret,
+    Event,
+    EventType,
+    IdempotencyRecord,
+    Platform,
+)
+
+__all__ = [
+    "ApiKey",
+    "Attempt",
+    "AuditEntry",
+    "Category",
+    "CategoryRoute",
+    "Delivery",
+    "DeliveryStatus",
+    "Desk",
+    "Endpoint",
+    "EndpointSecret",
+    "Event",
+    "EventType",
+    "IdempotencyRecord",
+    "Platform",
+    "Post",
+    "ReasonCode",
+    "Revision",
+    "State",
+]

@@ -1,8 +1,8 @@
 """The post lifecycle: one function per transition of the graph on approvals.models.Post.
 
 Every function runs in one transaction: lock the row, check who may act and what the
-transition needs, fire it, save, and append the audit entry. Nothing else changes a post's
-state. Read this file and you know the whole lifecycle.
+transition needs, fire it, save, append the audit entry and write the outbox event for the
+platform. Nothing else changes a post's state. Read this file and you know the lifecycle.
 """
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,12 +19,24 @@ from approvals.models import (
     Category,
     CategoryRoute,
     Desk,
+    EventType,
+    Platform,
     Post,
     ReasonCode,
     Revision,
     State,
 )
 from approvals.permissions import is_author, may_view
+from approvals.platform.services import event_record
+
+# The platform hears about a post when it reaches one of these states.
+POST_EVENTS = {
+    State.CLEARED: EventType.POST_CLEARED,
+    State.APPROVED: EventType.POST_APPROVED,
+    State.REJECTED: EventType.POST_REJECTED,
+    State.CHANGES_REQUESTED: EventType.POST_CHANGES_REQUESTED,
+    State.REVOKED: EventType.POST_REVOKED,
+}
 
 DECIDED_STATES = {
     State.APPROVED,
@@ -67,6 +79,8 @@ def post_create(
     body: str,
     category: str = Category.NEWS,
     repost_of: Post | None = None,
+    platform: Platform | None = None,
+    external_id: str = "",
 ) -> Post:
     post = Post(
         author=author,
@@ -74,12 +88,39 @@ def post_create(
         body=body,
         category=category,
         repost_of=repost_of,
+        platform=platform,
+        external_id=external_id,
         desk=desk_for_category(category),
     )
     post.full_clean(exclude=["desk", "author", "state"])
     post.save()
     _audit(post, action="post.create", actor=author, from_state=State.DRAFT)
     return post
+
+
+@transaction.atomic
+def post_submit_for_platform(
+    *,
+    platform: Platform,
+    author: User,
+    title: str,
+    body: str,
+    category: str,
+    repost_of: Post | None = None,
+    external_id: str = "",
+) -> Post:
+    """A platform submits a post on behalf of one of its users: create and submit, or
+    (if the submission is refused) neither."""
+    post = post_create(
+        author=author,
+        title=title,
+        body=body,
+        category=category,
+        repost_of=repost_of,
+        platform=platform,
+        external_id=external_id,
+    )
+    return post_submit(post=post, by=author)
 
 
 @transaction.atomic
@@ -244,7 +285,31 @@ def _fire(
         reason_code=reason_code,
         note=note,
     )
+    if post.state in POST_EVENTS:
+        _publish(post)
     return post
+
+
+def _publish(post: Post) -> None:
+    """The outbox event for the platform, in the transaction that changed the post."""
+    revision = post.current_revision
+    event_record(
+        type=POST_EVENTS[post.state],
+        platform=post.platform,
+        post=post,
+        data={
+            "post_id": post.pk,
+            "external_id": post.external_id or None,
+            "author": post.author.username,
+            "category": post.category,
+            "state": post.state,
+            "revision": revision.number if revision else None,
+            "content_hash": revision.content_hash if revision else None,
+            "reason_code": post.reason_code.code if post.reason_code else None,
+            "note": post.decision_note,
+            "decided_at": post.decided_at,
+        },
+    )
 
 
 def _permitted(post: Post, method, by: User) -> bool:

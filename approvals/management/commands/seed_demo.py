@@ -11,8 +11,10 @@ from accounts.models import AccountType, Role, User
 from accounts.services import user_create
 from approvals import services
 from approvals.models import Category, Desk
+from approvals.platform import services as platform_services
 
 PASSWORD = "imprimatur-demo"
+DEMO_RECEIVER = "http://127.0.0.1:8001/webhooks"
 LOGINS = [
     ("alice", "Alice Author", (Role.AUTHOR,), "writes posts"),
     ("olivia", "Olivia Org", (Role.AUTHOR,), "an organisation's account"),
@@ -52,6 +54,12 @@ class Command(BaseCommand):
         admin = users["admin"]
         admin.is_staff = admin.is_superuser = True
         admin.save(update_fields=["is_staff", "is_superuser"])
+
+        platform = platform_services.platform_create(name="Demo platform")
+        key = platform_services.api_key_create(platform=platform, name="demo")
+        platform_services.endpoint_create(platform=platform, url=DEMO_RECEIVER)
+        self.stdout.write(f"Demo platform API key (shown once): {key.key}")
+        self.stdout.write(f"Webhooks go to the demo receiver at {DEMO_RECEIVER}")
 
         desk = Desk.objects.get(slug="general")
         for reviewer in ("rita", "sam"):

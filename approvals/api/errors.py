@@ -1,0 +1,22 @@
+"""Service errors as JSON: 400 with field messages, 403, 409 naming who acted first."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from approvals.exceptions import Conflict, TransitionRefused
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, Conflict):
+        return Response({"detail": exc.message, "code": "conflict"}, status.HTTP_409_CONFLICT)
+    if isinstance(exc, TransitionRefused):
+        return Response(
+            {"detail": exc.message, "reasons": exc.reasons, "code": "refused"},
+            status.HTTP_400_BAD_REQUEST,
+        )
+    if isinstance(exc, DjangoValidationError):
+        body = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
+        return Response(body, status.HTTP_400_BAD_REQUEST)
+    return drf_exception_handler(exc, context)

@@ -1,0 +1,18 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
+
+from approvals.api import views
+
+router = SimpleRouter()
+router.register("posts", views.PostViewSet, basename="post")
+router.register("deliveries", views.DeliveryViewSet, basename="delivery")
+
+public = {"permission_classes": [], "authentication_classes": []}
+
+urlpatterns = [
+    path("v1/", include(router.urls)),
+    path("v1/events/", views.EventList.as_view(), name="event-list"),
+    path("schema/", SpectacularAPIView.as_view(**public), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema", **public), name="docs"),
+]
