@@ -189,6 +189,8 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
 
 class EndpointForm(forms.ModelForm):
+    url = forms.URLField(max_length=500, assume_scheme="https")
+
     class Meta:
         model = Endpoint
         fields = ("platform", "url", "description", "event_types")

@@ -93,3 +93,12 @@ def senior(desk):
 @pytest.fixture
 def second_senior(desk):
     return UserFactory(username="sue", display_name="Sue Senior", roles=SENIOR)
+
+
+@pytest.fixture
+def receiver():
+    from tests.receiver import Receiver
+
+    running = Receiver().start()
+    yield running
+    running.stop()

@@ -202,7 +202,7 @@ def delivery_attempt(*, delivery_id: int) -> str:
     """Send one delivery once, if it is due and nobody else is sending it; record the
     outcome and schedule the next attempt. Safe to call any number of times."""
     now = timezone.now()
-    lease = timedelta(seconds=settings.WEBHOOK_TIMEOUT_SECONDS + 10)
+    lease = timedelta(seconds=2 * settings.WEBHOOK_TIMEOUT_SECONDS)  # outlives the request
     claimed = (
         Delivery.objects.filter(
             pk=delivery_id,

@@ -13,3 +13,5 @@ STORAGES = {
 }
 WHITENOISE_AUTOREFRESH = True  # serve from the finders; no collectstatic before tests
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405 - live-server threads must not keep connections
+WEBHOOK_ALLOW_HTTP = True  # tests run receivers on loopback
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True

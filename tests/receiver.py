@@ -1,0 +1,61 @@
+"""A real HTTP webhook receiver for tests: a threaded server on a free loopback port that
+records every request and answers from a script (status codes, delays, going down)."""
+
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass
+class Received:
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class Receiver:
+    replies: list[int] = field(default_factory=list)  # answered in order, then 200
+    delay: float = 0.0  # seconds before each answer
+    received: list[Received] = field(default_factory=list)
+    extra_headers: dict[str, str] = field(default_factory=dict)
+    _server: ThreadingHTTPServer | None = None
+    _port: int = 0
+    arrived: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._port}/webhooks"
+
+    def start(self) -> "Receiver":
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                receiver.received.append(Received(dict(self.headers.items()), body))
+                receiver.arrived.set()
+                if receiver.delay:
+                    threading.Event().wait(receiver.delay)
+                status = receiver.replies.pop(0) if receiver.replies else 200
+                self.send_response(status)
+                for name, value in receiver.extra_headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args):
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", self._port), Handler)
+        self._server.daemon_threads = True
+        self._port = self._server.server_address[1]
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        """Go down: the port refuses connections until start() again (same port)."""
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
