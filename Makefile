@@ -24,6 +24,11 @@ run: install
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# Needs PostgreSQL and Redis (DATABASE_URL pointing at any database the user may create
+# databases from, REDIS_URL); writes bench/results.json.
+bench: install
+	$(PY) bench/run.py
+
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
