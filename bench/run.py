@@ -50,8 +50,11 @@ def main() -> None:
     print(f"{'figure':<36} {'measured':<36} {'target':<28} met")
     print(f"{'-' * 36} {'-' * 36} {'-' * 28} ---")
     met = "yes" if latency["met"] else "NO"
-    print(f"{'approve -> signed webhook received':<36} {measured:<36} {latency['target']:<28} {met}")
+    print(
+        f"{'approve -> signed webhook received':<36} {measured:<36} {latency['target']:<28} {met}"
+    )
     print(f"\n({latency['approvals']} approvals, real Redis and Celery worker; bench/results.json)")
+
 
 if __name__ == "__main__":
     main()
