@@ -1,15 +1,67 @@
-"""What an account may do, asked by the post lifecycle.
-
-The submit transition's condition calls `news_submission_blockers`; identity verification,
-the pledge and standing (issue: accounts) add their checks here, so the rule stays in one place.
+"""What an account may submit, asked by the post lifecycle (the submit transition's
+condition calls `submission_blockers`), so the rule lives in one place for the UI and the API.
 """
 
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from accounts import selectors
 from accounts.models import User
 
 
-def news_submission_blockers(user: User) -> list[str]:
-    """Reasons, written for the account holder, why they may not submit news now."""
-    blockers: list[str] = []
+def submission_blockers(user: User, *, needs_review: bool) -> list[str]:
+    """Reasons, written for the account holder, why they may not submit this post now.
+
+    `needs_review`: news, current affairs, or `other` that screening flags as news.
+    """
     if not user.is_active:
-        blockers.append("Your account is not active.")
+        return ["Your account is not active."]
+    standing = selectors.account_standing(user=user)
+    if standing.kind == "suspended":
+        until = f" until {standing.until:%d %b %Y}" if standing.until else ""
+        return [f"Your account is suspended{until}; you cannot submit posts."]
+    if not needs_review:
+        return _daily_cap_blockers(user)
+
+    blockers = []
+    if not user.is_verified:
+        blockers.append(
+            "Verify your identity (legal name and an identity document) before submitting "
+            "news or current affairs."
+        )
+    pledge = selectors.current_pledge()
+    if pledge is not None and not selectors.has_signed_current_pledge(user=user):
+        signed = selectors.latest_signature(user=user)
+        if signed is None:
+            blockers.append(f"Sign the pledge (version {pledge.version}) before submitting news.")
+        else:
+            blockers.append(
+                f"The pledge has changed (version {pledge.version}, in force since "
+                f"{pledge.effective_at:%d %b %Y}); read it and sign it again."
+            )
+    if standing.kind == "limited":
+        blockers.append(
+            f"Your account is limited until {standing.until:%d %b %Y}: "
+            "no news or current affairs until then."
+        )
     return blockers
+
+
+def _daily_cap_blockers(user: User) -> list[str]:
+    if user.is_verified:
+        return []
+    from approvals.models import Category, Post
+
+    since = timezone.now() - timedelta(days=1)
+    cap = settings.UNVERIFIED_DAILY_POSTS
+    sent = Post.objects.filter(
+        author=user, category=Category.OTHER, submitted_at__gte=since
+    ).count()
+    if sent >= cap:
+        return [
+            f"Unverified accounts may submit {cap} posts a day; verify your identity to lift "
+            "the limit."
+        ]
+    return []

@@ -1,5 +1,9 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 
 class AccountType(models.TextChoices):
@@ -23,10 +27,295 @@ class User(AbstractUser):
     )
     display_name = models.CharField(max_length=150, blank=True)
 
+    class Meta(AbstractUser.Meta):
+        permissions = [
+            ("verify_identity", "Can decide identity verifications"),
+            ("apply_sanction", "Can apply and lift sanctions, decide their appeals"),
+        ]
+
     @property
     def name(self) -> str:
         """How the user is named to other people: display name, full name or username."""
         return self.display_name or self.get_full_name() or self.username
 
+    @property
+    def is_verified(self) -> bool:
+        identity = getattr(self, "identity", None)
+        return identity is not None and identity.state == VerificationState.VERIFIED
+
     def __str__(self) -> str:
         return self.name
+
+
+# --- identity verification ----------------------------------------------------------------
+
+
+class VerificationState(models.TextChoices):
+    UNVERIFIED = "unverified", "Unverified"
+    PENDING = "pending", "Pending"
+    VERIFIED = "verified", "Verified"
+    REJECTED = "rejected", "Rejected"
+
+
+class DocumentType(models.TextChoices):
+    PASSPORT = "passport", "Passport"
+    NATIONAL_ID = "national_id", "National identity card"
+    DRIVING_LICENCE = "driving_licence", "Driving licence"
+    COMPANY_REGISTRATION = "company_registration", "Company registration certificate"
+
+
+def _is_self(identity, user) -> bool:
+    return bool(user and user.is_authenticated and identity.user_id == user.pk)
+
+
+def _may_verify(identity, user) -> bool:
+    """Staff with the permission, and never on their own identity."""
+    return (
+        bool(user and user.is_authenticated)
+        and user.has_perm("accounts.verify_identity")
+        and identity.user_id != user.pk
+    )
+
+
+class Identity(ConcurrentTransitionMixin, models.Model):
+    """The real-name check. Of the document only its type, issuing country, a salted hash of
+    its number and the number's last four characters are kept: never the number itself."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="identity")
+    state = FSMField(
+        default=VerificationState.UNVERIFIED, choices=VerificationState.choices, protected=True
+    )
+    legal_name = models.CharField(max_length=200, blank=True)
+    registration_number = models.CharField(
+        max_length=50, blank=True, help_text="Organisations: the company or charity number."
+    )
+    document_type = models.CharField(max_length=30, choices=DocumentType.choices, blank=True)
+    issuing_country = models.CharField(max_length=2, blank=True, help_text="ISO 3166 code, e.g. GB")
+    document_salt = models.CharField(max_length=32, blank=True)
+    document_hash = models.CharField(max_length=64, blank=True)
+    document_last4 = models.CharField(max_length=4, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decision_note = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name_plural = "identities"
+        indexes = [models.Index(fields=["state", "submitted_at"], name="identity_queue_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.legal_name or self.user} ({self.get_state_display()})"
+
+    @transition(
+        field=state,
+        source=[
+            VerificationState.UNVERIFIED,
+            VerificationState.REJECTED,
+            VerificationState.VERIFIED,
+        ],
+        target=VerificationState.PENDING,
+        permission=_is_self,
+    )
+    def submit(self, *, at):
+        self.submitted_at = at
+        self.decided_at = None
+        self.decided_by = None
+        self.decision_note = ""
+
+    @transition(
+        field=state,
+        source=VerificationState.PENDING,
+        target=VerificationState.VERIFIED,
+        permission=_may_verify,
+    )
+    def approve(self, *, by, at):
+        self.decided_by, self.decided_at = by, at
+
+    @transition(
+        field=state,
+        source=VerificationState.PENDING,
+        target=VerificationState.REJECTED,
+        permission=_may_verify,
+    )
+    def reject(self, *, by, at, note):
+        self.decided_by, self.decided_at, self.decision_note = by, at, note
+
+
+class VerificationAudit(models.Model):
+    """Who moved an identity from where to where, and why. Written once."""
+
+    identity = models.ForeignKey(Identity, on_delete=models.CASCADE, related_name="audit")
+    actor = models.ForeignKey(User, null=True, on_delete=models.PROTECT, related_name="+")
+    from_state = models.CharField(max_length=20, choices=VerificationState.choices)
+    to_state = models.CharField(max_length=20, choices=VerificationState.choices)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_state}→{self.to_state}"
+
+
+# --- the pledge ---------------------------------------------------------------------------
+
+
+class PledgeVersion(models.Model):
+    """An undertaking text, as numbered clauses (one per line). The current version is the
+    newest whose effective date has come."""
+
+    version = models.PositiveIntegerField(unique=True)
+    title = models.CharField(max_length=200, default="The Imprimatur pledge")
+    clauses = models.TextField(help_text="One clause per line; they are numbered in order.")
+    effective_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-version"]
+
+    def __str__(self) -> str:
+        return f"Pledge v{self.version}"
+
+    @property
+    def clause_list(self) -> list[str]:
+        return [line.strip() for line in self.clauses.splitlines() if line.strip()]
+
+
+class PledgeSignature(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="pledge_signatures")
+    pledge = models.ForeignKey(PledgeVersion, on_delete=models.PROTECT, related_name="signatures")
+    typed_name = models.CharField(max_length=200)
+    signed_at = models.DateTimeField(auto_now_add=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-signed_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "pledge"], name="one_signature_per_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} signed v{self.pledge.version}"
+
+
+# --- standing, strikes, sanctions, appeals ------------------------------------------------
+
+
+class SanctionKind(models.TextChoices):
+    WARNING = "warning", "Warning"
+    LIMITATION = "limitation", "Limitation"
+    SUSPENSION = "suspension", "Suspension"
+
+
+class Strike(models.Model):
+    """An upheld rejection for a violation. Counts toward sanctions until it expires."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="strikes")
+    post = models.OneToOneField("approvals.Post", on_delete=models.PROTECT, related_name="strike")
+    reason_code = models.ForeignKey("approvals.ReasonCode", on_delete=models.PROTECT)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    removed_at = models.DateTimeField(null=True, blank=True)
+    removed_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Strike on {self.user} ({self.reason_code})"
+
+
+class ProposalStatus(models.TextChoices):
+    PROPOSED = "proposed", "Proposed"
+    CONFIRMED = "confirmed", "Confirmed"
+    DISMISSED = "dismissed", "Dismissed"
+
+
+class SanctionProposal(models.Model):
+    """What the strike policy suggests. Nothing is applied until a senior reviewer confirms."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sanction_proposals")
+    kind = models.CharField(max_length=20, choices=SanctionKind.choices)
+    days = models.PositiveIntegerField(null=True, blank=True)
+    active_strikes = models.PositiveIntegerField()
+    status = models.CharField(
+        max_length=20, choices=ProposalStatus.choices, default=ProposalStatus.PROPOSED
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} proposed for {self.user}"
+
+
+class AppealOutcome(models.TextChoices):
+    UPHELD = "upheld", "Upheld"
+    OVERTURNED = "overturned", "Overturned"
+
+
+class Sanction(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sanctions")
+    kind = models.CharField(max_length=20, choices=SanctionKind.choices)
+    reason_code = models.ForeignKey(
+        "approvals.ReasonCode", null=True, blank=True, on_delete=models.PROTECT
+    )
+    pledge_clause = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="The number of the pledge clause that was broken."
+    )
+    note = models.TextField()
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    proposal = models.OneToOneField(
+        SanctionProposal, null=True, blank=True, on_delete=models.PROTECT, related_name="sanction"
+    )
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    lift_note = models.TextField(blank=True)
+    appealed_at = models.DateTimeField(null=True, blank=True)
+    appeal_statement = models.TextField(blank=True)
+    appeal_outcome = models.CharField(max_length=20, choices=AppealOutcome.choices, blank=True)
+    appeal_decided_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    appeal_decided_at = models.DateTimeField(null=True, blank=True)
+    appeal_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-starts_at"]
+        indexes = [
+            models.Index(
+                fields=["user", "starts_at"], name="sanction_live_idx", condition=Q(lifted_at=None)
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.user}"
+
+    def is_active(self, at=None) -> bool:
+        at = at or timezone.now()
+        return (
+            self.lifted_at is None
+            and self.starts_at <= at
+            and (self.ends_at is None or self.ends_at > at)
+        )
+
+    @property
+    def appeal_pending(self) -> bool:
+        return self.appealed_at is not None and not self.appeal_outcome
+
+    def may_appeal_until(self):
+        return self.starts_at + settings.APPEAL_WINDOW

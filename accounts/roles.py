@@ -8,6 +8,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "approvals.decide_appeal",
         "approvals.revoke_post",
         "approvals.release_any_claim",
+        "accounts.apply_sanction",
     ],
     "operator": [
         "approvals.view_post",
@@ -18,5 +19,6 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "approvals.change_reasoncode",
         "approvals.view_reasoncode",
         "approvals.view_auditentry",
+        "accounts.verify_identity",
     ],
 }

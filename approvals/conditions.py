@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.utils import timezone
 
-from accounts.eligibility import news_submission_blockers
+from accounts.eligibility import submission_blockers
 
 if TYPE_CHECKING:
     from approvals.models import Post
@@ -33,11 +33,17 @@ def has_content(post: Post) -> bool:
     return bool(post.title.strip() and post.body.strip())
 
 
-@explained("Your account may not submit news or current affairs right now.")
+def _author_blockers(post: Post) -> list[str]:
+    return submission_blockers(post.author, needs_review=post.needs_review_as_filed())
+
+
+@explained("Your account may not submit this post right now.")
 def author_may_submit(post: Post) -> bool:
-    if not post.needs_review_as_filed():
-        return True
-    return not news_submission_blockers(post.author)
+    """Verified identity, the current pledge and a standing that allows it (accounts)."""
+    return not _author_blockers(post)
+
+
+author_may_submit.explain = _author_blockers  # type: ignore[attr-defined]
 
 
 @explained("Nothing has changed since the last submission; edit the post first.")
@@ -64,9 +70,15 @@ def within_appeal_window(post: Post) -> bool:
 
 
 def unmet_conditions(post: Post, transition_name: str) -> list[str]:
-    """The messages of the conditions of `transition_name` that the post does not meet now."""
+    """Why the post does not meet the conditions of `transition_name` now: each unmet
+    condition's `explain(post)` if it has one, else its fixed message."""
     method = getattr(post, transition_name)
     transition = method._django_fsm.get_transition(post.state)
     if transition is None:
         return []
-    return [c.message for c in transition.conditions if not c(post)]
+    reasons: list[str] = []
+    for condition in transition.conditions:
+        if not condition(post):
+            explain = getattr(condition, "explain", None)
+            reasons.extend(explain(post) if explain else [condition.message])
+    return reasons

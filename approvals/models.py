@@ -297,7 +297,7 @@ class Post(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=[State.DRAFT, State.SUBMITTED, State.CHANGES_REQUESTED],
         target=State.WITHDRAWN,
-        permission=p.is_author,
+        permission=p.may_withdraw,
     )
     def withdraw(self):
         pass

@@ -30,6 +30,18 @@ def serves_desk(post: Post, user) -> bool:
     )
 
 
+def may_withdraw(post: Post, user) -> bool:
+    """The author; or a senior reviewer, once the author's account is suspended (the
+    suspension withdraws what waits for review)."""
+    if is_author(post, user):
+        return True
+    if not (_is_signed_in(user) and user.has_perm("accounts.apply_sanction")):
+        return False
+    from accounts.selectors import account_standing
+
+    return account_standing(user=post.author).kind == "suspended"
+
+
 def is_claimer(post: Post, user) -> bool:
     return _is_signed_in(user) and post.claimed_by_id == user.pk
 

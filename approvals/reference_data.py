@@ -23,6 +23,15 @@ REASON_CODES = [
 ]
 
 
+PLEDGE_V1 = """I publish news under my own verified name, or my organisation's.
+I report only what I have good reason to believe is true, and I say where it comes from.
+I do not publish rumour as fact, and I correct my mistakes openly.
+I do not incite violence or terrorism, or publish pornography.
+I do not defame, harass or impersonate anyone.
+I respect copyright and credit the work of others.
+I accept the reviewers' decisions, and I appeal them only through Imprimatur."""
+
+
 def ensure_reference_data(apps) -> None:
     # Permissions are normally created after migrate; create them now so roles can hold them.
     # (A migration's app registry has no models_module, which create_permissions requires.)
@@ -38,9 +47,11 @@ def ensure_reference_data(apps) -> None:
         group, _ = Group.objects.get_or_create(name=role)
         for perm in perms:
             app_label, codename = perm.split(".")
-            group.permissions.add(
-                Permission.objects.get(content_type__app_label=app_label, codename=codename)
-            )
+            permission = Permission.objects.filter(
+                content_type__app_label=app_label, codename=codename
+            ).first()
+            if permission is not None:  # an early migration runs before later models exist
+                group.permissions.add(permission)
 
     ReasonCode = apps.get_model("approvals", "ReasonCode")
     for code, label, is_violation in REASON_CODES:
@@ -56,3 +67,10 @@ def ensure_reference_data(apps) -> None:
     )
     for category in ("news", "current_affairs", "other"):
         CategoryRoute.objects.get_or_create(category=category, defaults={"desk": desk})
+
+    try:
+        PledgeVersion = apps.get_model("accounts", "PledgeVersion")
+    except LookupError:  # an early migration: the pledge arrives in a later one
+        return
+    if not PledgeVersion.objects.exists():
+        PledgeVersion.objects.create(version=1, clauses=PLEDGE_V1)

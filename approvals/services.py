@@ -12,6 +12,8 @@ from django_fsm import can_proceed, has_transition_perm
 from guardian.shortcuts import assign_perm, remove_perm
 
 from accounts.models import User
+from accounts.notifications import notify_on_commit
+from accounts.services import strike_record, strike_remove
 from approvals.conditions import unmet_conditions
 from approvals.exceptions import Conflict, TransitionRefused
 from approvals.models import (
@@ -36,6 +38,17 @@ POST_EVENTS = {
     State.REJECTED: EventType.POST_REJECTED,
     State.CHANGES_REQUESTED: EventType.POST_CHANGES_REQUESTED,
     State.REVOKED: EventType.POST_REVOKED,
+}
+
+# Transitions the author hears about by email: every decision someone else takes.
+AUTHOR_IS_TOLD = {
+    "approve",
+    "reject",
+    "request_changes",
+    "overturn",
+    "uphold",
+    "revoke",
+    "withdraw",
 }
 
 DECIDED_STATES = {
@@ -193,9 +206,9 @@ def post_resubmit(*, post: Post, by: User) -> Post:
 
 
 @transaction.atomic
-def post_withdraw(*, post: Post, by: User) -> Post:
+def post_withdraw(*, post: Post, by: User, note: str = "") -> Post:
     post = _lock(post, by)
-    return _fire(post, "withdraw", by=by, args={})
+    return _fire(post, "withdraw", by=by, args={}, note=note)
 
 
 @transaction.atomic
@@ -211,7 +224,9 @@ def post_overturn(*, post: Post, by: User, note: str) -> Post:
     note = _required_note(note, "Explain why the decision is overturned.")
     post = _lock(post, by)
     args = {"by": by, "at": timezone.now(), "note": note}
-    return _fire(post, "overturn", by=by, args=args, note=note)
+    post = _fire(post, "overturn", by=by, args=args, note=note)
+    strike_remove(post=post, reason="Rejection overturned on appeal.")
+    return post
 
 
 @transaction.atomic
@@ -219,7 +234,9 @@ def post_uphold(*, post: Post, by: User, note: str) -> Post:
     note = _required_note(note, "Explain why the decision stands.")
     post = _lock(post, by)
     args = {"by": by, "at": timezone.now(), "note": note}
-    return _fire(post, "uphold", by=by, args=args, note=note)
+    post = _fire(post, "uphold", by=by, args=args, note=note)
+    strike_record(post=post)  # the rejection is final now
+    return post
 
 
 @transaction.atomic
@@ -287,7 +304,24 @@ def _fire(
     )
     if post.state in POST_EVENTS:
         _publish(post)
+    if name in AUTHOR_IS_TOLD:
+        _tell_author(post, name, note)
     return post
+
+
+def _tell_author(post: Post, name: str, note: str) -> None:
+    notify_on_commit(
+        user=post.author,
+        subject=f"“{post.title}”: {post.get_state_display().lower()}",
+        template="post_decision",
+        context={
+            "title": post.title,
+            "state": post.get_state_display(),
+            "reason": post.reason_code.label if post.reason_code else "",
+            "note": note,
+            "url": post.get_absolute_url(),
+        },
+    )
 
 
 def _publish(post: Post) -> None:

@@ -3,7 +3,15 @@
 import factory
 from django.contrib.auth.models import Group
 
-from accounts.models import Role, User
+from accounts.models import (
+    DocumentType,
+    Identity,
+    PledgeSignature,
+    Role,
+    User,
+    VerificationState,
+)
+from accounts.selectors import current_pledge
 from approvals import services
 from approvals.models import Category, Desk, Post, State
 
@@ -20,6 +28,32 @@ class UserFactory(factory.django.DjangoModelFactory):
     display_name = factory.Faker("name")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
     password = factory.django.Password(PASSWORD)
+
+    @factory.post_generation
+    def verified(self, create, extracted, **kwargs):
+        """Verified by default; `verified=False` for an account that has not been checked."""
+        if extracted is False:
+            return
+        Identity.objects.get_or_create(
+            user=self,
+            defaults={
+                "state": VerificationState.VERIFIED,
+                "legal_name": self.display_name or self.username,
+                "document_type": DocumentType.PASSPORT,
+                "issuing_country": "GB",
+                "document_last4": "1234",
+            },
+        )
+
+    @factory.post_generation
+    def pledged(self, create, extracted, **kwargs):
+        """Has signed the current pledge by default; `pledged=False` otherwise."""
+        pledge = current_pledge()
+        if extracted is False or pledge is None:
+            return
+        PledgeSignature.objects.get_or_create(
+            user=self, pledge=pledge, defaults={"typed_name": self.display_name or self.username}
+        )
 
     @factory.post_generation
     def roles(self, create, extracted, **kwargs):

@@ -108,6 +108,7 @@ STORAGES = {
 }
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")  # links in emails
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Imprimatur <noreply@imprimatur.local>")
 
 # Celery: Redis when REDIS_URL is set, otherwise kombu's filesystem transport under var/
@@ -188,8 +189,15 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
-# Review policy
+# Review and account policy
 APPEAL_WINDOW = timedelta(days=env.int("APPEAL_WINDOW_DAYS", default=14))
+UNVERIFIED_DAILY_POSTS = env.int("UNVERIFIED_DAILY_POSTS", default=5)  # category "other" only
+STRIKE_LIFETIME = timedelta(days=env.int("STRIKE_LIFETIME_DAYS", default=90))
+WARNING_LIFETIME = timedelta(days=env.int("WARNING_LIFETIME_DAYS", default=90))
+# "strikes:kind[:days]", comma-separated: the sanction proposed when active strikes reach it.
+STRIKE_POLICY = env("STRIKE_POLICY", default="1:warning,3:limitation:30,5:suspension")
+# Key for the salted hash of identity document numbers (defaults to one derived from SECRET_KEY).
+IDENTITY_HASH_KEY = env("IDENTITY_HASH_KEY", default="")
 REVIEW_QUEUE_PAGE_SIZE = env.int("REVIEW_QUEUE_PAGE_SIZE", default=25)
 # Words that make the screening step treat a post filed as "other" as news.
 SCREENING_NEWS_WORDS = env.list(

@@ -45,7 +45,9 @@ def test_approving_writes_the_event_and_a_delivery_and_sends_it_on_commit(
     assert body["data"]["content_hash"] == post.current_revision.content_hash
     assert body["data"]["revision"] == 1
     assert Delivery.objects.get(event=event).endpoint == endpoint.endpoint
-    assert len(callbacks) == 1  # the task is enqueued only once the transaction commits
+    # The webhook task (and the author's email) are enqueued only once the transaction commits.
+    queued = [callback.__qualname__.split(".")[0] for callback in callbacks]
+    assert queued == ["_send_on_commit", "notify_on_commit"]
 
 
 def test_a_failed_transition_writes_no_event(author, reviewer, second_reviewer, endpoint):
