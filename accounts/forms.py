@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
 
-from accounts.models import User
+from accounts.models import AccountType, DocumentType, SanctionKind, User
 
 
 class SignUpForm(UserCreationForm):
@@ -13,3 +13,61 @@ class SignUpForm(UserCreationForm):
     class Meta(UserCreationForm.Meta):
         model = User
         fields = ("username", "display_name", "email", "account_type")
+
+
+class IdentityForm(forms.Form):
+    legal_name = forms.CharField(max_length=200, help_text="Exactly as on the document.")
+    account_type = forms.ChoiceField(choices=AccountType.choices)
+    registration_number = forms.CharField(
+        max_length=50, required=False, help_text="Organisations only: company or charity number."
+    )
+    document_type = forms.ChoiceField(choices=DocumentType.choices)
+    issuing_country = forms.CharField(
+        max_length=2, min_length=2, help_text="Two-letter code, e.g. GB, FR, KE."
+    )
+    document_number = forms.CharField(
+        max_length=50,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        help_text="We keep only a salted hash and the last four characters.",
+    )
+
+
+class PledgeSignForm(forms.Form):
+    typed_name = forms.CharField(
+        label="Type your full legal name to sign", max_length=200, strip=True
+    )
+
+
+class StatementForm(forms.Form):
+    statement = forms.CharField(
+        label="Why should this change?", widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class DecisionNoteForm(forms.Form):
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class SanctionForm(forms.Form):
+    username = forms.CharField(label="Account (username)")
+    kind = forms.ChoiceField(choices=SanctionKind.choices)
+    days = forms.IntegerField(
+        min_value=1, max_value=3650, required=False, help_text="Limitations: how many days."
+    )
+    reason_code = forms.ChoiceField(label="Reason", required=False)
+    pledge_clause = forms.IntegerField(min_value=1, required=False, label="Pledge clause")
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        from approvals.models import ReasonCode
+
+        super().__init__(*args, **kwargs)
+        self.fields["reason_code"].choices = [("", "—")] + [
+            (r.code, r.label) for r in ReasonCode.objects.filter(active=True)
+        ]
+
+    def clean_username(self):
+        user = User.objects.filter(username=self.cleaned_data["username"]).first()
+        if user is None:
+            raise forms.ValidationError("No account has that username.")
+        return user

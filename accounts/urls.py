@@ -4,5 +4,21 @@ from accounts import views
 
 urlpatterns = [
     path("signup/", views.signup, name="signup"),
+    path("standing/", views.standing, name="standing"),
+    path("verify/", views.verify_identity, name="verify_identity"),
+    path("pledge/", views.pledge, name="pledge"),
+    path("sanctions/<int:pk>/appeal/", views.sanction_appeal, name="sanction_appeal"),
+    path("verifications/", views.verification_queue, name="verification_queue"),
+    path(
+        "verifications/<int:pk>/<slug:decision>/",
+        views.verification_decide,
+        name="verification_decide",
+    ),
+    path("sanctions/", views.sanctions_desk, name="sanctions_desk"),
+    path(
+        "sanctions/<slug:kind>/<int:pk>/<slug:decision>/",
+        views.sanctions_decide,
+        name="sanctions_decide",
+    ),
     path("", include("django.contrib.auth.urls")),
 ]

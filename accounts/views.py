@@ -1,10 +1,25 @@
+"""Account pages: sign-up, identity, pledge, my standing; staff verification queue and the
+senior reviewers' sanctions desk. Views call services and show their errors."""
+
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
 
-from accounts.forms import SignUpForm
-from accounts.services import user_create
+from accounts import selectors, services
+from accounts.forms import (
+    DecisionNoteForm,
+    IdentityForm,
+    PledgeSignForm,
+    SanctionForm,
+    SignUpForm,
+    StatementForm,
+)
+from accounts.models import Identity, Sanction, SanctionProposal
 
 
 def signup(request: HttpRequest) -> HttpResponse:
@@ -12,7 +27,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         return redirect("home")
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = user_create(
+        user = services.user_create(
             username=form.cleaned_data["username"],
             password=form.cleaned_data["password1"],
             email=form.cleaned_data["email"],
@@ -20,6 +35,190 @@ def signup(request: HttpRequest) -> HttpResponse:
             account_type=form.cleaned_data["account_type"],
         )
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, f"Welcome, {user.name}. Write your first draft below.")
-        return redirect("home")
+        messages.success(
+            request,
+            f"Welcome, {user.name}. Verify your identity and sign the pledge to submit news.",
+        )
+        return redirect("standing")
     return render(request, "registration/signup.html", {"form": form})
+
+
+def _apply(form, error: ValidationError) -> None:
+    for field, errors in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+@login_required
+def standing(request: HttpRequest) -> HttpResponse:
+    """Everything about the account holder's own standing, in one place."""
+    user = request.user
+    pledge = selectors.current_pledge()
+    context = {
+        "identity": selectors.identity_of(user=user),
+        "pledge": pledge,
+        "signature": selectors.latest_signature(user=user),
+        "signed_current": selectors.has_signed_current_pledge(user=user),
+        "standing": selectors.account_standing(user=user),
+        "strikes": user.strikes.select_related("post", "reason_code"),
+        "sanctions": user.sanctions.select_related("reason_code"),
+        "post_appeals": user.posts.filter(appealed_at__isnull=False).order_by("-appealed_at"),
+        "appeal_form": StatementForm(),
+    }
+    return render(request, "accounts/standing.html", context)
+
+
+@login_required
+@sensitive_post_parameters("document_number")
+def verify_identity(request: HttpRequest) -> HttpResponse:
+    identity = selectors.identity_of(user=request.user)
+    initial = {"legal_name": identity.legal_name, "account_type": request.user.account_type}
+    form = IdentityForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.identity_submit(user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _apply(form, error)
+        else:
+            messages.success(request, "Thank you. Staff will check your identity shortly.")
+            return redirect("standing")
+    return render(request, "accounts/verify.html", {"form": form, "identity": identity})
+
+
+@login_required
+def pledge(request: HttpRequest) -> HttpResponse:
+    current = selectors.current_pledge()
+    form = PledgeSignForm(request.POST or None)
+    if request.method == "POST" and current is not None and form.is_valid():
+        try:
+            services.pledge_sign(
+                user=request.user,
+                pledge=current,
+                typed_name=form.cleaned_data["typed_name"],
+                ip_address=request.META.get("REMOTE_ADDR"),
+                user_agent=request.headers.get("User-Agent", ""),
+            )
+        except ValidationError as error:
+            _apply(form, error)
+        else:
+            messages.success(request, f"Signed: pledge version {current.version}.")
+            return redirect("standing")
+    context = {
+        "pledge": current,
+        "form": form,
+        "signed": selectors.has_signed_current_pledge(user=request.user),
+        "identity": selectors.identity_of(user=request.user),
+    }
+    return render(request, "accounts/pledge.html", context)
+
+
+@login_required
+@require_POST
+def sanction_appeal(request: HttpRequest, pk: int) -> HttpResponse:
+    sanction = get_object_or_404(Sanction, pk=pk, user=request.user)
+    form = StatementForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError({"statement": "Say why the sanction should change."})
+        services.sanction_appeal(
+            sanction=sanction, by=request.user, statement=form.cleaned_data["statement"]
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Appeal sent. A senior reviewer will decide it.")
+    return redirect("standing")
+
+
+# --- staff --------------------------------------------------------------------------------
+
+
+@permission_required("accounts.verify_identity", raise_exception=True)
+def verification_queue(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "accounts/verification_queue.html",
+        {"identities": selectors.verification_queue(), "form": DecisionNoteForm()},
+    )
+
+
+@permission_required("accounts.verify_identity", raise_exception=True)
+@require_POST
+def verification_decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
+    identity = get_object_or_404(Identity, pk=pk)
+    try:
+        if decision == "approve":
+            services.identity_approve(identity=identity, by=request.user)
+        elif decision == "reject":
+            services.identity_reject(
+                identity=identity, by=request.user, note=request.POST.get("note", "")
+            )
+        else:
+            raise ValidationError({"note": "Unknown decision."})
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+    else:
+        messages.success(request, f"{identity.legal_name}: {decision}d.")
+    return redirect("verification_queue")
+
+
+@permission_required("accounts.apply_sanction", raise_exception=True)
+def sanctions_desk(request: HttpRequest) -> HttpResponse:
+    form = SanctionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.sanction_apply(
+                user=data["username"],
+                by=request.user,
+                kind=data["kind"],
+                days=data["days"],
+                reason_code=data["reason_code"],
+                pledge_clause=data["pledge_clause"],
+                note=data["note"],
+            )
+        except ValidationError as error:
+            _apply(form, error)
+        except PermissionDenied as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"{data['kind'].title()} applied to {data['username'].name}.")
+            return redirect("sanctions_desk")
+    context = {
+        "form": form,
+        "proposals": selectors.open_proposals(),
+        "appeals": Sanction.objects.filter(
+            appealed_at__isnull=False, appeal_outcome=""
+        ).select_related("user", "decided_by"),
+        "active": Sanction.objects.filter(lifted_at__isnull=True)
+        .select_related("user", "reason_code")
+        .order_by("-starts_at")[:50],
+        "note_form": DecisionNoteForm(),
+    }
+    return render(request, "accounts/sanctions_desk.html", context)
+
+
+@permission_required("accounts.apply_sanction", raise_exception=True)
+@require_POST
+def sanctions_decide(request: HttpRequest, kind: str, pk: int, decision: str) -> HttpResponse:
+    """One POST endpoint for the desk's buttons: proposals, appeals and lifting."""
+    note = request.POST.get("note", "")
+    try:
+        if kind == "proposal":
+            proposal = get_object_or_404(SanctionProposal, pk=pk)
+            if decision == "confirm":
+                services.proposal_confirm(proposal=proposal, by=request.user, note=note)
+            else:
+                services.proposal_dismiss(proposal=proposal, by=request.user, note=note)
+        else:
+            sanction = get_object_or_404(Sanction, pk=pk)
+            if decision == "lift":
+                services.sanction_lift(sanction=sanction, by=request.user, note=note)
+            else:
+                services.sanction_appeal_decide(
+                    sanction=sanction, by=request.user, overturn=decision == "overturn", note=note
+                )
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+    else:
+        messages.success(request, "Done.")
+    return redirect("sanctions_desk")

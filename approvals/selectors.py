@@ -41,7 +41,9 @@ def review_queue(
         posts = posts.filter(category=category)
     if state:
         posts = posts.filter(state=state)
-    return posts.select_related("author", "desk", "claimed_by").order_by("submitted_at", "id")
+    return posts.select_related("author__identity", "desk", "claimed_by").order_by(
+        "submitted_at", "id"
+    )
 
 
 def posts_of_author(*, author: User, state: str = "") -> QuerySet[Post]:

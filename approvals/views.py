@@ -15,8 +15,9 @@ from django.views.decorators.http import require_POST
 
 from approvals import forms as f
 from approvals import selectors, services
-from approvals.exceptions import ServiceError
-from approvals.models import Post
+from approvals.conditions import unmet_conditions
+from approvals.exceptions import ServiceError, TransitionRefused
+from approvals.models import Post, State
 from approvals.permissions import may_view
 
 
@@ -129,6 +130,9 @@ def post_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             return redirect(post)
         _add_errors(form, error)
         return _render_post(request, post, failed=(action, form))
+    except TransitionRefused as error:
+        messages.error(request, " ".join(error.reasons))
+        return redirect(post)
     except (ServiceError, PermissionDenied) as error:
         messages.error(request, getattr(error, "message", None) or str(error) or "Not allowed.")
         return redirect(post)
@@ -153,6 +157,11 @@ def _render_post(
         "history": selectors.post_history(post=post),
         "revisions": post.revisions.all(),
         "is_author": post.author_id == request.user.pk,
+        "submit_blockers": (
+            unmet_conditions(post, "submit")
+            if post.state == State.DRAFT and post.author_id == request.user.pk
+            else []
+        ),
     }
     return render(request, "approvals/post_detail.html", context)
 
@@ -160,7 +169,12 @@ def _render_post(
 def _visible_post(request: HttpRequest, pk: int) -> Post:
     post = get_object_or_404(
         Post.objects.select_related(
-            "author", "desk", "claimed_by", "decided_by", "reason_code", "current_revision"
+            "author__identity",
+            "desk",
+            "claimed_by",
+            "decided_by",
+            "reason_code",
+            "current_revision",
         ),
         pk=pk,
     )

@@ -145,6 +145,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "approvals.tasks.sweep_outbox",
         "schedule": env.float("OUTBOX_SWEEP_SECONDS", default=30.0),
     },
+    "record-lapsed-strikes": {"task": "accounts.tasks.record_lapsed_strikes", "schedule": 3600.0},
 }
 
 if REDIS_URL:  # shared by every process: API throttling counts across gunicorn workers

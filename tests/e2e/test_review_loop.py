@@ -25,7 +25,7 @@ def write_and_submit(page: Page, base: str, title: str, body: str) -> str:
     page.get_by_role("button", name="Save draft").click()
     expect(page.get_by_text("Draft saved")).to_be_visible()
     page.get_by_role("button", name="Submit for review").click()
-    expect(page.locator(".badge")).to_have_text("Submitted")
+    expect(page.locator(".page-head .badge")).to_have_text("Submitted")
     return page.url
 
 
@@ -61,7 +61,7 @@ def test_post_goes_from_draft_to_approved_and_another_is_rejected_with_a_reason(
         "Say how many councillors voted for it."
     )
     reviewer.locator("[data-form=request_changes] button").click()
-    expect(reviewer.locator(".badge")).to_have_text("Changes requested")
+    expect(reviewer.locator(".page-head .badge")).to_have_text("Changes requested")
 
     # The author reads the note, edits and resubmits.
     author.goto(post_url)
@@ -70,7 +70,7 @@ def test_post_goes_from_draft_to_approved_and_another_is_rejected_with_a_reason(
     author.get_by_label("Body").fill("The council voted 30 to 2 for the new tram line.")
     author.get_by_role("button", name="Save draft").click()
     author.get_by_role("button", name="Resubmit").click()
-    expect(author.locator(".badge")).to_have_text("Submitted")
+    expect(author.locator(".page-head .badge")).to_have_text("Submitted")
 
     # The reviewer claims it again and approves revision 2.
     reviewer.goto(post_url)
@@ -78,7 +78,7 @@ def test_post_goes_from_draft_to_approved_and_another_is_rejected_with_a_reason(
     expect(reviewer.locator(".meta")).to_contain_text("revision 2")
     open_form(reviewer, "Approve")
     reviewer.locator("[data-form=approve] button").click()
-    expect(reviewer.locator(".badge")).to_have_text("Approved")
+    expect(reviewer.locator(".page-head .badge")).to_have_text("Approved")
     screenshot(reviewer, "post")
 
     # The author sees it approved.
@@ -93,10 +93,10 @@ def test_post_goes_from_draft_to_approved_and_another_is_rejected_with_a_reason(
     reviewer.get_by_label("Reason").select_option(label="Rumour or unverified claim")
     reviewer.locator("[data-form=reject]").get_by_label("Note").fill("One unnamed source.")
     reviewer.locator("[data-form=reject] button").click()
-    expect(reviewer.locator(".badge")).to_have_text("Rejected")
+    expect(reviewer.locator(".page-head .badge")).to_have_text("Rejected")
 
     author.goto(second_url)
-    expect(author.locator(".badge")).to_have_text("Rejected")
+    expect(author.locator(".page-head .badge")).to_have_text("Rejected")
     decision = author.locator(".callout")
     expect(decision).to_contain_text("Rumour or unverified claim")
     expect(decision).to_contain_text("One unnamed source.")

@@ -8,7 +8,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.models import AccountType, Role, User
-from accounts.services import user_create
+from accounts.selectors import current_pledge
+from accounts.services import identity_approve, identity_submit, pledge_sign, user_create
 from approvals import services
 from approvals.models import Category, Desk
 from approvals.platform import services as platform_services
@@ -16,8 +17,9 @@ from approvals.platform import services as platform_services
 PASSWORD = "imprimatur-demo"
 DEMO_RECEIVER = "http://127.0.0.1:8001/webhooks"
 LOGINS = [
-    ("alice", "Alice Author", (Role.AUTHOR,), "writes posts"),
-    ("olivia", "Olivia Org", (Role.AUTHOR,), "an organisation's account"),
+    ("alice", "Alice Author", (Role.AUTHOR,), "verified author, has a strike"),
+    ("olivia", "Olivia Org", (Role.AUTHOR,), "a verified organisation"),
+    ("uma", "Uma Unverified", (Role.AUTHOR,), "not verified: drafts and 'other' only"),
     ("rita", "Rita Reviewer", (Role.REVIEWER,), "reviews the General desk"),
     ("sam", "Sam Senior", (Role.REVIEWER, Role.SENIOR_REVIEWER), "senior: appeals, revocations"),
     ("admin", "Ada Operator", (Role.OPERATOR,), "operator, Django admin"),
@@ -66,6 +68,32 @@ class Command(BaseCommand):
             services.desk_assign_reviewer(desk=desk, user=users[reviewer])
 
         alice, olivia, rita, sam = (users[u] for u in ("alice", "olivia", "rita", "sam"))
+        pledge = current_pledge()
+        for user, legal_name, kind, registration in (
+            (alice, "Alice Anders", AccountType.INDIVIDUAL, ""),
+            (olivia, "Olivia Media Ltd", AccountType.ORGANISATION, "09876543"),
+        ):
+            identity = identity_submit(
+                user=user,
+                legal_name=legal_name,
+                account_type=kind,
+                registration_number=registration,
+                document_type="passport" if not registration else "company_registration",
+                issuing_country="GB",
+                document_number=f"DEMO{user.pk:06d}",
+            )
+            identity_approve(identity=identity, by=admin)
+            pledge_sign(
+                user=user, pledge=pledge, typed_name=legal_name, ip_address=None, user_agent="seed"
+            )
+        identity_submit(
+            user=users["uma"],
+            legal_name="Uma Ulrich",
+            account_type=AccountType.INDIVIDUAL,
+            document_type="national_id",
+            issuing_country="FR",
+            document_number="DEMOFR123456",
+        )
 
         def draft(author, title, body, category=Category.NEWS):
             return services.post_create(author=author, title=title, body=body, category=category)
@@ -88,6 +116,8 @@ class Command(BaseCommand):
         services.post_reject(
             post=post, by=rita, reason_code="rumour", note="One unnamed source is not enough."
         )
+        services.post_appeal(post=post, by=alice, statement="My friend works at the town hall.")
+        services.post_uphold(post=post, by=sam, note="Still one unnamed source.")  # a strike
 
         post = services.post_submit(
             post=draft(
