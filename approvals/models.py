@@ -161,9 +161,10 @@ class Post(ConcurrentTransitionMixin, models.Model):
             ("release_any_claim", "Can release another reviewer's claim"),
         ]
         indexes = [
-            # The reviewer queue: posts waiting on a set of desks, oldest first.
+            # The reviewer queue: waiting posts in the order the queue shows them, so a page is
+            # a short in-order index scan filtered by desk, however many posts there are.
             models.Index(
-                fields=["desk", "submitted_at", "id"],
+                fields=["submitted_at", "id"],
                 name="post_queue_idx",
                 condition=Q(state__in=["submitted", "under_review", "appealed"]),
             ),

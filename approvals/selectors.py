@@ -30,7 +30,8 @@ def review_queue(
 
     Senior reviewers also see appeals from every desk (they decide those across desks).
     """
-    desk_ids = desks_for_reviewer(user=user).values("pk")
+    # A literal id list (one small query) lets PostgreSQL walk the queue index in order.
+    desk_ids = list(desks_for_reviewer(user=user).values_list("pk", flat=True))
     waiting = Q(desk__in=desk_ids, state__in=REVIEW_STATES)
     if user.has_perm("approvals.decide_appeal"):
         waiting |= Q(state=State.APPEALED)

@@ -18,6 +18,7 @@ from approvals import selectors, services
 from approvals.conditions import unmet_conditions
 from approvals.exceptions import ServiceError, TransitionRefused
 from approvals.models import Post, State
+from approvals.pagination import window_page
 from approvals.permissions import may_view
 
 
@@ -207,8 +208,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         category=filters.get("category", ""),
         state=filters.get("state", ""),
     )
-    paginator = Paginator(posts, _page_size())
-    page = paginator.get_page(request.GET.get("page"))
+    page = window_page(posts, request.GET.get("page"), _page_size())
     query = request.GET.copy()
     query.pop("page", None)
     context = {"page": page, "form": form, "desks": desks, "query": query.urlencode()}

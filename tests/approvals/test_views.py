@@ -196,3 +196,19 @@ def test_my_posts_query_count_does_not_grow_with_the_number_of_posts(
         PostFactory(author=author, state=State.SUBMITTED)
     with django_assert_max_num_queries(len(few)):
         client.get(reverse("approvals:my_posts"))
+
+
+def test_the_queue_pages_oldest_first_without_counting(client, author, reviewer, settings):
+    settings.REVIEW_QUEUE_PAGE_SIZE = 2
+    titles = [f"Waiting {n}" for n in range(3)]
+    for title in titles:
+        PostFactory(author=author, title=title, state=State.SUBMITTED)
+    client.force_login(reviewer)
+    first = client.get(reverse("approvals:queue")).content.decode()
+    assert first.index("Waiting 0") < first.index("Waiting 1") and "Waiting 2" not in first
+    assert 'rel="next"' in first and 'rel="prev"' not in first
+    second = client.get(reverse("approvals:queue"), {"page": 2}).content.decode()
+    assert "Waiting 2" in second and 'rel="next"' not in second and 'rel="prev"' in second
+    assert client.get(reverse("approvals:queue"), {"page": "x"}).status_code == 200
+    beyond = client.get(reverse("approvals:queue"), {"page": 99}).content.decode()
+    assert "No more posts" in beyond
