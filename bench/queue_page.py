@@ -1,8 +1,9 @@
 """The reviewer queue page with N posts in PostgreSQL: server time and queries per page.
 
 Posts are generated in SQL (generate_series, seeded random): spread evenly over 20 desks,
-3 % waiting for review (2 % submitted, 1 % claimed), the rest decided. The reviewer serves 2 desks. Each request goes
-through the whole Django stack in-process (middleware, view, template) with the test client.
+3 % waiting for review (2 % submitted, 1 % claimed), the rest decided. The reviewer serves
+2 desks. Each request goes through the whole Django stack in-process (middleware, view,
+template) with the test client.
 """
 
 import statistics
