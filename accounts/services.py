@@ -35,6 +35,7 @@ from accounts.models import (
     VerificationState,
 )
 from accounts.notifications import notify_on_commit
+from accounts.validation import required_text
 
 # --- users --------------------------------------------------------------------------------
 
@@ -327,31 +328,29 @@ def proposal_confirm(
         pledge_clause=pledge_clause,
         proposal=proposal,
     )
-    proposal.status, proposal.decided_by, proposal.decided_at, proposal.note = (
-        ProposalStatus.CONFIRMED,
-        by,
-        timezone.now(),
-        note,
-    )
-    proposal.save()
+    _close_proposal(proposal, ProposalStatus.CONFIRMED, by, note)
     return sanction
 
 
 @transaction.atomic
 def proposal_dismiss(*, proposal: SanctionProposal, by: User, note: str) -> SanctionProposal:
     _require_sanction_perm(by)
-    note = _required(note, "Say why no sanction is needed.")
+    note = required_text(note, "Say why no sanction is needed.")
     proposal = SanctionProposal.objects.select_for_update().get(pk=proposal.pk)
     if proposal.status != ProposalStatus.PROPOSED:
         raise ValidationError({"note": f"This proposal was {proposal.status} already."})
+    _close_proposal(proposal, ProposalStatus.DISMISSED, by, note)
+    return proposal
+
+
+def _close_proposal(proposal: SanctionProposal, status: str, by: User, note: str) -> None:
     proposal.status, proposal.decided_by, proposal.decided_at, proposal.note = (
-        ProposalStatus.DISMISSED,
+        status,
         by,
         timezone.now(),
         note,
     )
     proposal.save()
-    return proposal
 
 
 @transaction.atomic
@@ -371,7 +370,7 @@ def sanction_apply(
     from approvals.models import ReasonCode
 
     _require_sanction_perm(by)
-    note = _required(note, "Explain the sanction to the account holder.")
+    note = required_text(note, "Explain the sanction to the account holder.")
     if by.pk == user.pk:
         raise PermissionDenied("You cannot sanction your own account.")
     if kind not in SanctionKind.values:
@@ -437,7 +436,7 @@ def _withdraw_waiting_posts(*, user: User, by: User) -> None:
 @transaction.atomic
 def sanction_lift(*, sanction: Sanction, by: User, note: str) -> Sanction:
     _require_sanction_perm(by)
-    note = _required(note, "Say why the sanction is lifted.")
+    note = required_text(note, "Say why the sanction is lifted.")
     sanction = Sanction.objects.select_for_update().select_related("user").get(pk=sanction.pk)
     if not sanction.is_active():
         raise ValidationError({"note": "This sanction is not in force."})
@@ -455,7 +454,7 @@ def sanction_lift(*, sanction: Sanction, by: User, note: str) -> Sanction:
 
 @transaction.atomic
 def sanction_appeal(*, sanction: Sanction, by: User, statement: str) -> Sanction:
-    statement = _required(statement, "Say why the sanction should change.", "statement")
+    statement = required_text(statement, "Say why the sanction should change.", "statement")
     sanction = Sanction.objects.select_for_update().get(pk=sanction.pk)
     if sanction.user_id != by.pk:
         raise PermissionDenied("Only the account holder may appeal their sanction.")
@@ -473,7 +472,7 @@ def sanction_appeal_decide(*, sanction: Sanction, by: User, overturn: bool, note
     """A senior reviewer who did not impose the sanction decides its appeal. Overturning
     lifts it, removes the strikes behind it and restores standing."""
     _require_sanction_perm(by)
-    note = _required(note, "Explain the decision.")
+    note = required_text(note, "Explain the decision.")
     sanction = Sanction.objects.select_for_update().select_related("user").get(pk=sanction.pk)
     if not sanction.appeal_pending:
         raise ValidationError({"note": "There is no open appeal on this sanction."})
@@ -515,10 +514,3 @@ def _account_event(event_type: str, sanction: Sanction) -> None:
             "standing": selectors.account_standing(user=sanction.user).kind,
         },
     )
-
-
-def _required(text: str, message: str, field: str = "note") -> str:
-    text = (text or "").strip()
-    if not text:
-        raise ValidationError({field: message})
-    return text

@@ -14,6 +14,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 from accounts.models import User
 from accounts.notifications import notify_on_commit
 from accounts.services import strike_record, strike_remove
+from accounts.validation import required_text
 from approvals.conditions import unmet_conditions
 from approvals.exceptions import Conflict, TransitionRefused
 from approvals.models import (
@@ -185,7 +186,7 @@ def post_approve(*, post: Post, by: User, note: str = "") -> Post:
 @transaction.atomic
 def post_reject(*, post: Post, by: User, reason_code: str, note: str) -> Post:
     reason = _reason_code(reason_code)
-    note = _required_note(note, "Tell the author why the post was rejected.")
+    note = required_text(note, "Tell the author why the post was rejected.")
     post = _lock(post, by)
     args = {"by": by, "at": timezone.now(), "reason_code": reason, "note": note}
     return _fire(post, "reject", by=by, args=args, note=note, reason_code=reason)
@@ -193,7 +194,7 @@ def post_reject(*, post: Post, by: User, reason_code: str, note: str) -> Post:
 
 @transaction.atomic
 def post_request_changes(*, post: Post, by: User, note: str) -> Post:
-    note = _required_note(note, "Tell the author what to change.")
+    note = required_text(note, "Tell the author what to change.")
     post = _lock(post, by)
     args = {"by": by, "at": timezone.now(), "note": note}
     return _fire(post, "request_changes", by=by, args=args, note=note)
@@ -213,7 +214,7 @@ def post_withdraw(*, post: Post, by: User, note: str = "") -> Post:
 
 @transaction.atomic
 def post_appeal(*, post: Post, by: User, statement: str) -> Post:
-    statement = _required_note(statement, "Say why the decision should change.", "statement")
+    statement = required_text(statement, "Say why the decision should change.", "statement")
     post = _lock(post, by)
     args = {"at": timezone.now(), "statement": statement}
     return _fire(post, "appeal", by=by, args=args, note=statement)
@@ -221,7 +222,7 @@ def post_appeal(*, post: Post, by: User, statement: str) -> Post:
 
 @transaction.atomic
 def post_overturn(*, post: Post, by: User, note: str) -> Post:
-    note = _required_note(note, "Explain why the decision is overturned.")
+    note = required_text(note, "Explain why the decision is overturned.")
     post = _lock(post, by)
     args = {"by": by, "at": timezone.now(), "note": note}
     post = _fire(post, "overturn", by=by, args=args, note=note)
@@ -231,7 +232,7 @@ def post_overturn(*, post: Post, by: User, note: str) -> Post:
 
 @transaction.atomic
 def post_uphold(*, post: Post, by: User, note: str) -> Post:
-    note = _required_note(note, "Explain why the decision stands.")
+    note = required_text(note, "Explain why the decision stands.")
     post = _lock(post, by)
     args = {"by": by, "at": timezone.now(), "note": note}
     post = _fire(post, "uphold", by=by, args=args, note=note)
@@ -405,10 +406,3 @@ def _reason_code(code: str) -> ReasonCode:
     if reason is None:
         raise ValidationError({"reason_code": "Choose one of the listed reasons."})
     return reason
-
-
-def _required_note(text: str, message: str, field: str = "note") -> str:
-    text = (text or "").strip()
-    if not text:
-        raise ValidationError({field: message})
-    return text
