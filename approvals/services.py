@@ -305,7 +305,7 @@ def _fire(
     )
     if post.state in POST_EVENTS:
         _publish(post)
-    if name in AUTHOR_IS_TOLD:
+    if name in AUTHOR_IS_TOLD and by.pk != post.author_id:
         _tell_author(post, name, note)
     return post
 

@@ -357,3 +357,12 @@ def test_every_decision_on_a_post_queues_an_email_to_its_author(
     with django_capture_on_commit_callbacks() as callbacks:
         post_services.post_request_changes(post=post, by=reviewer, note="Cite it.")
     assert "notify_on_commit" in [c.__qualname__.split(".")[0] for c in callbacks]
+
+
+def test_an_author_is_not_emailed_about_their_own_withdrawal(
+    author, django_capture_on_commit_callbacks
+):
+    post = PostFactory(author=author, state=State.SUBMITTED)
+    with django_capture_on_commit_callbacks() as callbacks:
+        post_services.post_withdraw(post=post, by=author)
+    assert "notify_on_commit" not in [c.__qualname__.split(".")[0] for c in callbacks]
