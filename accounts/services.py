@@ -148,9 +148,7 @@ def identity_approve(*, identity: Identity, by: User) -> Identity:
 
 @transaction.atomic
 def identity_reject(*, identity: Identity, by: User, note: str) -> Identity:
-    note = (note or "").strip()
-    if not note:
-        raise ValidationError({"note": "Tell the account holder what is wrong."})
+    note = required_text(note, "Tell the account holder what is wrong.")
     identity = _lock_identity(identity, by, "reject")
     identity.reject(by=by, at=timezone.now(), note=note)
     return _record_identity(identity, by, VerificationState.PENDING, note)

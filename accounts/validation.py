@@ -6,4 +6,6 @@ def required_text(text: str | None, message: str, field: str = "note") -> str:
     text = (text or "").strip()
     if not text:
         raise ValidationError({field: message})
+    if "\x00" in text:
+        raise ValidationError({field: "Null characters are not allowed."})
     return text

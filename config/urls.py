@@ -10,3 +10,6 @@ urlpatterns = [
     path("api/", include("approvals.api.urls")),
     path("", include("approvals.urls")),
 ]
+
+handler404 = "approvals.api.errors.not_found"
+handler500 = "approvals.api.errors.server_error"

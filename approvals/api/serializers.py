@@ -59,8 +59,16 @@ class PostSerializer(serializers.ModelSerializer):
         }
 
 
+class UsernameField(serializers.SlugRelatedField):
+    """A username, checked as text before it is looked up (PostgreSQL refuses NUL bytes)."""
+
+    def to_internal_value(self, data):
+        serializers.CharField(max_length=150).run_validation(data)
+        return super().to_internal_value(data)
+
+
 class PostCreateSerializer(serializers.Serializer):
-    author = serializers.SlugRelatedField(
+    author = UsernameField(
         slug_field="username",
         queryset=User.objects.filter(is_active=True),
         help_text="The username of the account the post is submitted for.",
@@ -91,6 +99,19 @@ class EventSerializer(serializers.ModelSerializer):
     @extend_schema_field({"type": "object", "description": "The webhook body, as sent."})
     def get_payload(self, event: Event) -> dict:
         return json.loads(event.body)
+
+
+class DeliveryQuerySerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["pending", "delivered", "failed"], required=False)
+
+
+class EventQuerySerializer(serializers.Serializer):
+    after = serializers.IntegerField(
+        min_value=0, default=0, help_text="Return events with a larger id."
+    )
+    limit = serializers.IntegerField(
+        min_value=1, max_value=500, default=100, help_text="At most this many."
+    )
 
 
 class EventPageSerializer(serializers.Serializer):

@@ -8,9 +8,9 @@ from django.db.models import Q
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.generics import ListAPIView
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from approvals import services
 from approvals.api import serializers as s
@@ -62,7 +62,12 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def create(self, request):
         """Submit a post for review on behalf of an account."""
         platform = request.user.platform
-        key = request.headers.get("Idempotency-Key", "")[:255]
+        key = request.headers.get("Idempotency-Key", "")
+        if len(key) > 255 or not key.isprintable():
+            return Response(
+                {"Idempotency-Key": ["Use at most 255 printable characters."]},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
         fingerprint = hashlib.sha256(
             json.dumps(request.data, sort_keys=True, default=str).encode()
         ).hexdigest()
@@ -117,29 +122,15 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return Response(s.PostSerializer(post).data)
 
 
-class EventList(ListAPIView):
+class EventList(APIView):
     """Events in order, for a platform catching up without webhooks: read with ?after=
     the `next_after` of the previous page until it is null."""
 
-    serializer_class = s.EventSerializer
-    pagination_class = None
-
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("after", int, description="Return events with a larger id."),
-            OpenApiParameter("limit", int, description="At most this many: 1 to 500, default 100."),
-        ],
-        responses={200: s.EventPageSerializer},
-    )
+    @extend_schema(parameters=[s.EventQuerySerializer], responses={200: s.EventPageSerializer})
     def get(self, request):
-        try:
-            after = int(request.query_params.get("after", 0))
-            limit = min(max(int(request.query_params.get("limit", 100)), 1), 500)
-        except ValueError:
-            return Response(
-                {"after": "Must be an integer.", "limit": "Must be an integer."},
-                status=status.HTTP_400_BAD_REQUEST,
-            )
+        query = s.EventQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        after, limit = query.validated_data["after"], query.validated_data["limit"]
         platform = request.user.platform
         events = list(
             Event.objects.filter(
@@ -166,13 +157,14 @@ class DeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             .select_related("event", "endpoint")
             .prefetch_related("attempts")
         )
-        if wanted := self.request.query_params.get("status"):
-            deliveries = deliveries.filter(status=wanted)
+        if self.action == "list":
+            query = s.DeliveryQuerySerializer(data=self.request.query_params)
+            query.is_valid(raise_exception=True)
+            if wanted := query.validated_data.get("status"):
+                deliveries = deliveries.filter(status=wanted)
         return deliveries.order_by("-id")
 
-    @extend_schema(
-        parameters=[OpenApiParameter("status", str, enum=["pending", "delivered", "failed"])]
-    )
+    @extend_schema(parameters=[s.DeliveryQuerySerializer])
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
 

@@ -170,7 +170,7 @@ WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", de
 OUTBOX_SWEEP_GRACE = timedelta(seconds=env.float("OUTBOX_SWEEP_GRACE_SECONDS", default=10))
 
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "approvals.api.schema.ImprimaturAutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": ["approvals.api.authentication.PlatformKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_THROTTLE_CLASSES": ["approvals.api.throttling.ApiKeyRateThrottle"],

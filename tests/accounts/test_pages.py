@@ -161,3 +161,23 @@ def test_an_author_appeals_a_sanction_from_my_standing(client, author, senior):
     assert "Appeal sent." in response.content.decode()
     sanction.refresh_from_db()
     assert sanction.appeal_statement == "It was satire."
+
+
+def test_a_null_character_in_a_staff_note_is_refused_not_a_server_error(client, newcomer):
+    services.identity_submit(
+        user=newcomer,
+        legal_name="Nina Newcomb",
+        account_type="individual",
+        document_type="passport",
+        issuing_country="GB",
+        document_number="P123456789",
+    )
+    client.force_login(UserFactory(username="vera", roles=[Role.OPERATOR]))
+    response = client.post(
+        reverse("verification_decide", args=[newcomer.identity.pk, "reject"]),
+        {"note": "bad\x00note"},
+        follow=True,
+    )
+    assert "Null characters are not allowed." in response.content.decode()
+    newcomer.identity.refresh_from_db()
+    assert newcomer.identity.state == VerificationState.PENDING

@@ -196,3 +196,30 @@ def test_requests_are_throttled_per_key(api, settings):
         rates["api_key"] = "6000/minute"
         cache.clear()
     assert codes == [200, 200, 200, 429]
+
+
+def test_a_malformed_api_url_answers_json_not_an_html_page(api):
+    response = api.get("/api/v1/posts/not.a.number/")
+    assert response.status_code == 404
+    assert response.headers["Content-Type"] == "application/json"
+    assert response.json()["code"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "data"),
+    [
+        ("post", POSTS, {"author": "al\x00ice", "title": "T", "body": "B", "category": "news"}),
+        ("get", "/api/v1/deliveries/", {"status": "fail\x00ed"}),
+        ("get", POSTS, {"updated_since": "2026\x00"}),
+    ],
+)
+def test_nul_bytes_are_a_field_error_not_a_server_error(api, author, method, path, data):
+    response = getattr(api, method)(path, data, format="json" if method == "post" else None)
+    assert response.status_code == 400
+    assert set(response.json()) & {"author", "status", "updated_since"}
+
+
+def test_an_unreadable_idempotency_key_is_refused(api, author):
+    response = api.post(POSTS, payload(author), format="json", HTTP_IDEMPOTENCY_KEY="k" * 300)
+    assert response.status_code == 400 and "Idempotency-Key" in response.json()
+    assert not Post.objects.exists()

@@ -212,3 +212,10 @@ def test_the_queue_pages_oldest_first_without_counting(client, author, reviewer,
     assert client.get(reverse("approvals:queue"), {"page": "x"}).status_code == 200
     beyond = client.get(reverse("approvals:queue"), {"page": 99}).content.decode()
     assert "No more posts" in beyond
+
+
+def test_pages_that_do_not_exist_look_like_the_site(client, author):
+    client.force_login(author)
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert "Page not found" in response.content.decode() and "My posts" in response.content.decode()
