@@ -32,7 +32,7 @@ def submission_blockers(user: User, *, needs_review: bool) -> list[str]:
             "news or current affairs."
         )
     pledge = selectors.current_pledge()
-    if pledge is not None and not selectors.has_signed_current_pledge(user=user):
+    if pledge is not None and not selectors.has_signed_current_pledge(user=user, pledge=pledge):
         signed = selectors.latest_signature(user=user)
         if signed is None:
             blockers.append(f"Sign the pledge (version {pledge.version}) before submitting news.")

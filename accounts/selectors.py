@@ -68,8 +68,8 @@ def latest_signature(*, user: User) -> PledgeSignature | None:
     return user.pledge_signatures.select_related("pledge").order_by("-pledge__version").first()
 
 
-def has_signed_current_pledge(*, user: User) -> bool:
-    pledge = current_pledge()
+def has_signed_current_pledge(*, user: User, pledge: PledgeVersion | None = None) -> bool:
+    pledge = pledge or current_pledge()
     return pledge is not None and user.pledge_signatures.filter(pledge=pledge).exists()
 
 

@@ -8,7 +8,7 @@ platform. Nothing else changes a post's state. Read this file and you know the l
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django_fsm import can_proceed, has_transition_perm
+from django_fsm import can_proceed
 from guardian.shortcuts import assign_perm, remove_perm
 
 from accounts.models import User
@@ -258,7 +258,7 @@ def _lock(post: Post, by: User) -> Post:
     # claimer would still be the one from before the wait.
     Post.objects.select_for_update().filter(pk=post.pk).values_list("pk").get()
     locked = Post.objects.select_related(
-        "desk", "author", "claimed_by", "decided_by", "current_revision"
+        "desk", "author__identity", "claimed_by", "decided_by", "current_revision"
     ).get(pk=post.pk)
     if not may_view(locked, by):
         raise PermissionDenied("You may not act on this post.")
@@ -284,7 +284,7 @@ def _fire(
     method = getattr(post, name)
     if not can_proceed(method, check_conditions=False):
         raise _conflict(post, name, by)
-    if not has_transition_perm(method, by) and not _permitted(post, method, by):
+    if not _permitted(post, method, by):
         raise PermissionDenied(f"You may not {name.replace('_', ' ')} this post.")
     unmet = unmet_conditions(post, name)
     if unmet:
@@ -348,7 +348,8 @@ def _publish(post: Post) -> None:
 
 
 def _permitted(post: Post, method, by: User) -> bool:
-    """The permission alone (has_transition_perm also requires the conditions to hold)."""
+    """The transition's `permission=` alone. (django-fsm's has_transition_perm also evaluates
+    the conditions; they are checked next, once, with their explanations.)"""
     return method._django_fsm.has_transition_perm(post, post.state, by)
 
 
@@ -370,7 +371,7 @@ def _past(name: str) -> str:
 
 
 def _freeze_revision(post: Post) -> Revision:
-    number = post.revisions.count() + 1
+    number = post.current_revision.number + 1 if post.current_revision else 1
     return Revision.objects.create(
         post=post,
         number=number,
