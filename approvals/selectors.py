@@ -5,9 +5,7 @@ from django_fsm import Transition
 from guardian.shortcuts import get_objects_for_user
 
 from accounts.models import User
-from approvals.models import AuditEntry, Desk, Post, State
-
-REVIEW_STATES = (State.SUBMITTED, State.UNDER_REVIEW)
+from approvals.models import QUEUE_STATES, AuditEntry, Desk, Post, State
 
 
 def desks_for_reviewer(*, user: User) -> QuerySet[Desk]:
@@ -32,7 +30,7 @@ def review_queue(
     """
     # A literal id list (one small query) lets PostgreSQL walk the queue index in order.
     desk_ids = list(desks_for_reviewer(user=user).values_list("pk", flat=True))
-    waiting = Q(desk__in=desk_ids, state__in=REVIEW_STATES)
+    waiting = Q(desk__in=desk_ids, state__in=QUEUE_STATES)
     if user.has_perm("approvals.decide_appeal"):
         waiting |= Q(state=State.APPEALED)
     posts = Post.objects.filter(waiting)

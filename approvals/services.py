@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django_fsm import can_proceed
-from guardian.shortcuts import assign_perm, remove_perm
+from guardian.shortcuts import assign_perm
 
 from accounts.models import User
 from accounts.notifications import notify_on_commit
@@ -66,10 +66,6 @@ DECIDED_STATES = {
 def desk_assign_reviewer(*, desk: Desk, user: User) -> None:
     """Let a reviewer work the desk's queue (object permission `review_desk`)."""
     assign_perm("approvals.review_desk", user, desk)
-
-
-def desk_remove_reviewer(*, desk: Desk, user: User) -> None:
-    remove_perm("approvals.review_desk", user, desk)
 
 
 # --- creating and editing drafts ----------------------------------------------------------

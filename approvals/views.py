@@ -208,12 +208,8 @@ def queue(request: HttpRequest) -> HttpResponse:
         category=filters.get("category", ""),
         state=filters.get("state", ""),
     )
-    page = window_page(posts, request.GET.get("page"), _page_size())
+    page = window_page(posts, request.GET.get("page"), settings.REVIEW_QUEUE_PAGE_SIZE)
     query = request.GET.copy()
     query.pop("page", None)
     context = {"page": page, "form": form, "desks": desks, "query": query.urlencode()}
     return render(request, "approvals/queue.html", context)
-
-
-def _page_size() -> int:
-    return settings.REVIEW_QUEUE_PAGE_SIZE
