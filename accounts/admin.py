@@ -1,8 +1,30 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
-from accounts.models import Identity, PledgeSignature, PledgeVersion, Sanction, Strike, User
+from accounts.models import (
+    Identity,
+    PledgeSignature,
+    PledgeVersion,
+    Sanction,
+    SanctionProposal,
+    Strike,
+    User,
+)
 from accounts.services import pledge_publish
+
+
+class KeptRecordAdmin(admin.ModelAdmin):
+    """Records of decisions about people: shown, never added, changed or deleted here (the
+    services write them; PostgreSQL refuses deletes and keeps their history)."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(User)
@@ -11,12 +33,13 @@ class ImprimaturUserAdmin(UserAdmin):
     list_filter = ("account_type", "is_staff", "is_active", "groups")
     fieldsets = (
         *UserAdmin.fieldsets,
-        ("Account", {"fields": ("account_type", "display_name")}),
+        ("Account", {"fields": ("account_type", "display_name", "always_review")}),
     )
+    readonly_fields = ("always_review",)  # set by a senior reviewer, with a note, on Sanctions
 
 
 @admin.register(Identity)
-class IdentityAdmin(admin.ModelAdmin):
+class IdentityAdmin(KeptRecordAdmin):
     """Read-only: decisions are taken on the verification queue page."""
 
     list_display = (
@@ -29,11 +52,7 @@ class IdentityAdmin(admin.ModelAdmin):
     )
     list_filter = ("state", "document_type")
     search_fields = ("legal_name", "user__username")
-    readonly_fields = [f.name for f in Identity._meta.fields if f.name != "document_hash"]
-    exclude = ("document_hash", "document_salt")
-
-    def has_add_permission(self, request) -> bool:
-        return False
+    exclude = ("document_hash",)
 
 
 @admin.register(PledgeVersion)
@@ -43,47 +62,40 @@ class PledgeVersionAdmin(admin.ModelAdmin):
     list_display = ("version", "title", "effective_at", "signatures")
     readonly_fields = ("version",)
 
+    def has_change_permission(self, request, obj=None) -> bool:
+        return obj is None  # add a new version; what was signed is never changed
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
     @admin.display(description="Signatures")
     def signatures(self, pledge: PledgeVersion) -> int:
         return pledge.signatures.count()
 
     def save_model(self, request, obj, form, change):
-        if change:
-            super().save_model(request, obj, form, change)
-            return
         new = pledge_publish(clauses=obj.clauses, effective_at=obj.effective_at, title=obj.title)
         obj.pk, obj.version = new.pk, new.version
 
 
 @admin.register(PledgeSignature)
-class PledgeSignatureAdmin(admin.ModelAdmin):
+class PledgeSignatureAdmin(KeptRecordAdmin):
     list_display = ("user", "pledge", "typed_name", "signed_at", "ip_address")
-    readonly_fields = ("user", "pledge", "typed_name", "signed_at", "ip_address", "user_agent")
-
-    def has_add_permission(self, request) -> bool:
-        return False
 
 
 @admin.register(Sanction)
-class SanctionAdmin(admin.ModelAdmin):
-    """Read-only here: sanctions are applied, lifted and appealed on the Sanctions page."""
+class SanctionAdmin(KeptRecordAdmin):
+    """Sanctions are applied, lifted and appealed on the Sanctions page."""
 
     list_display = ("user", "kind", "starts_at", "ends_at", "lifted_at", "appeal_outcome")
     list_filter = ("kind",)
 
-    def has_add_permission(self, request) -> bool:
-        return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
+@admin.register(SanctionProposal)
+class SanctionProposalAdmin(KeptRecordAdmin):
+    list_display = ("user", "kind", "active_strikes", "status", "created_at", "decided_by")
+    list_filter = ("status", "kind")
 
 
 @admin.register(Strike)
-class StrikeAdmin(admin.ModelAdmin):
+class StrikeAdmin(KeptRecordAdmin):
     list_display = ("user", "post", "reason_code", "created_at", "expires_at", "removed_at")
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False

@@ -31,8 +31,8 @@ def submission_blockers(user: User, *, needs_review: bool) -> list[str]:
             "Verify your identity (legal name and an identity document) before submitting "
             "news or current affairs."
         )
-    pledge = selectors.current_pledge()
-    if pledge is not None and not selectors.has_signed_current_pledge(user=user, pledge=pledge):
+    pledge = selectors.current_pledge_for(user=user)
+    if pledge is not None and not pledge.signed_by_user:
         signed = selectors.latest_signature(user=user)
         if signed is None:
             blockers.append(f"Sign the pledge (version {pledge.version}) before submitting news.")

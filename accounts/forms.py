@@ -48,8 +48,25 @@ class DecisionNoteForm(forms.Form):
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
 
 
+class AccountField(forms.CharField):
+    """A username, as the account it names."""
+
+    def clean(self, value):
+        username = super().clean(value)
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            raise forms.ValidationError("No account has that username.")
+        return user
+
+
+def _reason_choices(blank: str):
+    from approvals.models import ReasonCode
+
+    return [("", blank)] + [(r.code, r.label) for r in ReasonCode.objects.filter(active=True)]
+
+
 class SanctionForm(forms.Form):
-    username = forms.CharField(label="Account (username)")
+    username = AccountField(label="Account (username)")
     kind = forms.ChoiceField(choices=SanctionKind.choices)
     days = forms.IntegerField(
         min_value=1, max_value=3650, required=False, help_text="Limitations: how many days."
@@ -57,17 +74,38 @@ class SanctionForm(forms.Form):
     reason_code = forms.ChoiceField(label="Reason", required=False)
     pledge_clause = forms.IntegerField(min_value=1, required=False, label="Pledge clause")
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+    take_down = forms.BooleanField(
+        required=False,
+        label="Also take down every live post of this account",
+        help_text="Each post is revoked (and the platforms told) with the reason above.",
+    )
 
     def __init__(self, *args, **kwargs):
-        from approvals.models import ReasonCode
-
         super().__init__(*args, **kwargs)
-        self.fields["reason_code"].choices = [("", "—")] + [
-            (r.code, r.label) for r in ReasonCode.objects.filter(active=True)
-        ]
+        self.fields["reason_code"].choices = _reason_choices("—")
 
-    def clean_username(self):
-        user = User.objects.filter(username=self.cleaned_data["username"]).first()
-        if user is None:
-            raise forms.ValidationError("No account has that username.")
-        return user
+    def clean(self):
+        data = super().clean()
+        if data.get("take_down") and not data.get("reason_code"):
+            self.add_error("reason_code", "A takedown needs a reason.")
+        return data
+
+
+class TakedownForm(forms.Form):
+    username = AccountField(label="Account (username)")
+    reason_code = forms.ChoiceField(label="Reason")
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason_code"].choices = _reason_choices("Choose a reason…")
+
+
+class AlwaysReviewForm(forms.Form):
+    username = AccountField(label="Account (username)")
+    setting = forms.ChoiceField(
+        choices=[("on", "Always review this account's posts"), ("off", "Back to normal")],
+        widget=forms.RadioSelect,
+        initial="on",
+    )
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))

@@ -1,9 +1,13 @@
+import pgtrigger
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from accounts.history import tracked
+from accounts.roles import holds
 
 
 class AccountType(models.TextChoices):
@@ -26,6 +30,11 @@ class User(AbstractUser):
         max_length=20, choices=AccountType.choices, default=AccountType.INDIVIDUAL
     )
     display_name = models.CharField(max_length=150, blank=True)
+    always_review = models.BooleanField(
+        default=False,
+        help_text="Every post of this account goes to review, whatever its category. "
+        "Set by a senior reviewer, with a note, in the audit trail.",
+    )
 
     class Meta(AbstractUser.Meta):
         permissions = [
@@ -69,19 +78,16 @@ def _is_self(identity, user) -> bool:
 
 
 def _may_verify(identity, user) -> bool:
-    """Staff with the permission, and never on their own identity."""
-    return (
-        bool(user and user.is_authenticated)
-        and user.has_perm("accounts.verify_identity")
-        and identity.user_id != user.pk
-    )
+    """Staff holding the permission through a role, and never on their own identity."""
+    return holds(user, "accounts.verify_identity") and identity.user_id != user.pk
 
 
+@tracked()
 class Identity(ConcurrentTransitionMixin, models.Model):
-    """The real-name check. Of the document only its type, issuing country, a salted hash of
+    """The real-name check. Of the document only its type, issuing country, a keyed hash of
     its number and the number's last four characters are kept: never the number itself."""
 
-    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="identity")
+    user = models.OneToOneField(User, on_delete=models.PROTECT, related_name="identity")
     state = FSMField(
         default=VerificationState.UNVERIFIED, choices=VerificationState.choices, protected=True
     )
@@ -91,8 +97,9 @@ class Identity(ConcurrentTransitionMixin, models.Model):
     )
     document_type = models.CharField(max_length=30, choices=DocumentType.choices, blank=True)
     issuing_country = models.CharField(max_length=2, blank=True, help_text="ISO 3166 code, e.g. GB")
-    document_salt = models.CharField(max_length=32, blank=True)
-    document_hash = models.CharField(max_length=64, blank=True)
+    document_hash = models.CharField(
+        max_length=64, blank=True, help_text="HMAC of issuing country and number (no salt)."
+    )
     document_last4 = models.CharField(max_length=4, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
@@ -103,7 +110,19 @@ class Identity(ConcurrentTransitionMixin, models.Model):
 
     class Meta:
         verbose_name_plural = "identities"
-        indexes = [models.Index(fields=["state", "submitted_at"], name="identity_queue_idx")]
+        indexes = [
+            models.Index(fields=["state", "submitted_at"], name="identity_queue_idx"),
+            models.Index(fields=["document_hash"], name="identity_document_idx"),
+        ]
+        constraints = [
+            # One identity document verifies one account.
+            models.UniqueConstraint(
+                fields=["document_hash"],
+                condition=Q(state="verified") & ~Q(document_hash=""),
+                name="one_verified_account_per_document",
+            )
+        ]
+        triggers = [pgtrigger.Protect(name="identity_is_kept", operation=pgtrigger.Delete)]
 
     def __str__(self) -> str:
         return f"{self.legal_name or self.user} ({self.get_state_display()})"
@@ -155,6 +174,12 @@ class VerificationAudit(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+        triggers = [
+            pgtrigger.Protect(
+                name="verification_audit_append_only",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.from_state}→{self.to_state}"
@@ -163,6 +188,7 @@ class VerificationAudit(models.Model):
 # --- the pledge ---------------------------------------------------------------------------
 
 
+@tracked()
 class PledgeVersion(models.Model):
     """An undertaking text, as numbered clauses (one per line). The current version is the
     newest whose effective date has come."""
@@ -175,6 +201,10 @@ class PledgeVersion(models.Model):
 
     class Meta:
         ordering = ["-version"]
+        # What people signed stays what they signed: a change is a new version.
+        triggers = [
+            pgtrigger.Protect(name="pledge_is_kept", operation=pgtrigger.Update | pgtrigger.Delete)
+        ]
 
     def __str__(self) -> str:
         return f"Pledge v{self.version}"
@@ -184,8 +214,9 @@ class PledgeVersion(models.Model):
         return [line.strip() for line in self.clauses.splitlines() if line.strip()]
 
 
+@tracked()
 class PledgeSignature(models.Model):
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="pledge_signatures")
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="pledge_signatures")
     pledge = models.ForeignKey(PledgeVersion, on_delete=models.PROTECT, related_name="signatures")
     typed_name = models.CharField(max_length=200)
     signed_at = models.DateTimeField(auto_now_add=True)
@@ -196,6 +227,11 @@ class PledgeSignature(models.Model):
         ordering = ["-signed_at"]
         constraints = [
             models.UniqueConstraint(fields=["user", "pledge"], name="one_signature_per_version")
+        ]
+        triggers = [
+            pgtrigger.Protect(
+                name="signature_is_kept", operation=pgtrigger.Update | pgtrigger.Delete
+            )
         ]
 
     def __str__(self) -> str:
@@ -211,10 +247,11 @@ class SanctionKind(models.TextChoices):
     SUSPENSION = "suspension", "Suspension"
 
 
+@tracked()
 class Strike(models.Model):
     """An upheld rejection for a violation. Counts toward sanctions until it expires."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="strikes")
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="strikes")
     post = models.OneToOneField("approvals.Post", on_delete=models.PROTECT, related_name="strike")
     reason_code = models.ForeignKey("approvals.ReasonCode", on_delete=models.PROTECT)
     created_at = models.DateTimeField()
@@ -224,6 +261,7 @@ class Strike(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        triggers = [pgtrigger.Protect(name="strike_is_kept", operation=pgtrigger.Delete)]
 
     def __str__(self) -> str:
         return f"Strike on {self.user} ({self.reason_code})"
@@ -235,10 +273,11 @@ class ProposalStatus(models.TextChoices):
     DISMISSED = "dismissed", "Dismissed"
 
 
+@tracked()
 class SanctionProposal(models.Model):
     """What the strike policy suggests. Nothing is applied until a senior reviewer confirms."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sanction_proposals")
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="sanction_proposals")
     kind = models.CharField(max_length=20, choices=SanctionKind.choices)
     days = models.PositiveIntegerField(null=True, blank=True)
     active_strikes = models.PositiveIntegerField()
@@ -264,8 +303,9 @@ class AppealOutcome(models.TextChoices):
     OVERTURNED = "overturned", "Overturned"
 
 
+@tracked()
 class Sanction(models.Model):
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sanctions")
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="sanctions")
     kind = models.CharField(max_length=20, choices=SanctionKind.choices)
     reason_code = models.ForeignKey(
         "approvals.ReasonCode", null=True, blank=True, on_delete=models.PROTECT
@@ -301,6 +341,7 @@ class Sanction(models.Model):
                 fields=["user", "starts_at"], name="sanction_live_idx", condition=Q(lifted_at=None)
             )
         ]
+        triggers = [pgtrigger.Protect(name="sanction_is_kept", operation=pgtrigger.Delete)]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} for {self.user}"
@@ -319,3 +360,43 @@ class Sanction(models.Model):
 
     def may_appeal_until(self):
         return self.starts_at + settings.APPEAL_WINDOW
+
+
+# --- email to account holders -------------------------------------------------------------
+
+
+class Notification(models.Model):
+    """An email to an account holder: written in the transaction that took the decision it
+    tells of, sent by a task after the commit, and swept until sent (accounts.notifications),
+    so a broker or mail outage delays it but never loses it."""
+
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
+    to = models.EmailField(
+        blank=True, help_text="For mail to an address, not an account (operators, platforms)."
+    )
+    subject = models.CharField(max_length=200)
+    template = models.CharField(max_length=50)
+    context = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"], name="notification_due_idx", condition=Q(sent_at=None)
+            )
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(user__isnull=False) | ~Q(to=""), name="notification_has_a_recipient"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} → {self.user or self.to}"

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import (
@@ -62,6 +62,18 @@ def identity_of(*, user: User) -> Identity:
 def current_pledge(*, at: datetime | None = None) -> PledgeVersion | None:
     at = at or timezone.now()
     return PledgeVersion.objects.filter(effective_at__lte=at).order_by("-version").first()
+
+
+def current_pledge_for(*, user: User, at: datetime | None = None) -> PledgeVersion | None:
+    """The current pledge, with `signed_by_user`: has `user` signed it? (One query.)"""
+    at = at or timezone.now()
+    signed = PledgeSignature.objects.filter(user=user, pledge=OuterRef("pk"))
+    return (
+        PledgeVersion.objects.filter(effective_at__lte=at)
+        .annotate(signed_by_user=Exists(signed))
+        .order_by("-version")
+        .first()
+    )
 
 
 def latest_signature(*, user: User) -> PledgeSignature | None:

@@ -15,6 +15,8 @@ urlpatterns = [
         name="verification_decide",
     ),
     path("sanctions/", views.sanctions_desk, name="sanctions_desk"),
+    path("sanctions/takedown/", views.account_takedown, name="account_takedown"),
+    path("sanctions/always-review/", views.always_review, name="always_review"),
     path(
         "sanctions/<slug:kind>/<int:pk>/<slug:decision>/",
         views.sanctions_decide,

@@ -3,7 +3,7 @@ senior reviewers' sanctions desk. Views call services and show their errors."""
 
 from django.contrib import messages
 from django.contrib.auth import login
-from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,14 +12,18 @@ from django.views.decorators.http import require_POST
 
 from accounts import selectors, services
 from accounts.forms import (
+    AlwaysReviewForm,
     DecisionNoteForm,
     IdentityForm,
     PledgeSignForm,
     SanctionForm,
     SignUpForm,
     StatementForm,
+    TakedownForm,
 )
-from accounts.models import Identity, Sanction, SanctionProposal
+from accounts.models import Identity, Sanction, SanctionProposal, User
+from accounts.roles import role_required
+from approvals import enforcement
 
 
 def signup(request: HttpRequest) -> HttpResponse:
@@ -132,16 +136,19 @@ def sanction_appeal(request: HttpRequest, pk: int) -> HttpResponse:
 # --- staff --------------------------------------------------------------------------------
 
 
-@permission_required("accounts.verify_identity", raise_exception=True)
+@role_required("accounts.verify_identity")
 def verification_queue(request: HttpRequest) -> HttpResponse:
+    identities = list(selectors.verification_queue())
+    for identity in identities:
+        identity.same_document = list(services.identities_sharing_document(identity=identity))
     return render(
         request,
         "accounts/verification_queue.html",
-        {"identities": selectors.verification_queue(), "form": DecisionNoteForm()},
+        {"identities": identities, "form": DecisionNoteForm()},
     )
 
 
-@permission_required("accounts.verify_identity", raise_exception=True)
+@role_required("accounts.verify_identity")
 @require_POST
 def verification_decide(request: HttpRequest, pk: int, decision: str) -> HttpResponse:
     identity = get_object_or_404(Identity, pk=pk)
@@ -161,13 +168,13 @@ def verification_decide(request: HttpRequest, pk: int, decision: str) -> HttpRes
     return redirect("verification_queue")
 
 
-@permission_required("accounts.apply_sanction", raise_exception=True)
+@role_required("accounts.apply_sanction")
 def sanctions_desk(request: HttpRequest) -> HttpResponse:
     form = SanctionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.sanction_apply(
+            enforcement.sanction_impose(
                 user=data["username"],
                 by=request.user,
                 kind=data["kind"],
@@ -175,13 +182,17 @@ def sanctions_desk(request: HttpRequest) -> HttpResponse:
                 reason_code=data["reason_code"],
                 pledge_clause=data["pledge_clause"],
                 note=data["note"],
+                take_down=data["take_down"],
             )
         except ValidationError as error:
             _apply(form, error)
         except PermissionDenied as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, f"{data['kind'].title()} applied to {data['username'].name}.")
+            done = f"{data['kind'].title()} applied to {data['username'].name}."
+            if data["take_down"]:
+                done += " Their live posts are being taken down."
+            messages.success(request, done)
             return redirect("sanctions_desk")
     context = {
         "form": form,
@@ -193,11 +204,60 @@ def sanctions_desk(request: HttpRequest) -> HttpResponse:
         .select_related("user", "reason_code")
         .order_by("-starts_at")[:50],
         "note_form": DecisionNoteForm(),
+        "takedown_form": TakedownForm(),
+        "always_review_form": AlwaysReviewForm(),
+        "always_review": User.objects.filter(always_review=True).order_by("username"),
+        "takedowns": enforcement.Takedown.objects.select_related("account", "requested_by")[:20],
     }
     return render(request, "accounts/sanctions_desk.html", context)
 
 
-@permission_required("accounts.apply_sanction", raise_exception=True)
+@role_required("accounts.apply_sanction")
+@require_POST
+def account_takedown(request: HttpRequest) -> HttpResponse:
+    form = TakedownForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            enforcement.account_takedown(
+                account=data["username"],
+                by=request.user,
+                reason_code=data["reason_code"],
+                note=data["note"],
+            )
+        except (ValidationError, PermissionDenied) as error:
+            messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        else:
+            messages.success(request, f"Taking down every live post of {data['username'].name}.")
+    else:
+        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+    return redirect("sanctions_desk")
+
+
+@role_required("accounts.apply_sanction")
+@require_POST
+def always_review(request: HttpRequest) -> HttpResponse:
+    form = AlwaysReviewForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        on = data["setting"] == "on"
+        try:
+            enforcement.account_set_always_review(
+                account=data["username"], by=request.user, on=on, note=data["note"]
+            )
+        except (ValidationError, PermissionDenied) as error:
+            messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        else:
+            state = "now" if on else "no longer"
+            messages.success(
+                request, f"Every post of {data['username'].name} {state} goes to review."
+            )
+    else:
+        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+    return redirect("sanctions_desk")
+
+
+@role_required("accounts.apply_sanction")
 @require_POST
 def sanctions_decide(request: HttpRequest, kind: str, pk: int, decision: str) -> HttpResponse:
     """One POST endpoint for the desk's buttons: proposals, appeals and lifting."""
@@ -206,7 +266,7 @@ def sanctions_decide(request: HttpRequest, kind: str, pk: int, decision: str) ->
         if kind == "proposal":
             proposal = get_object_or_404(SanctionProposal, pk=pk)
             if decision == "confirm":
-                services.proposal_confirm(proposal=proposal, by=request.user, note=note)
+                enforcement.proposal_confirm(proposal=proposal, by=request.user, note=note)
             else:
                 services.proposal_dismiss(proposal=proposal, by=request.user, note=note)
         else:

@@ -1,9 +1,10 @@
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from guardian.admin import GuardedModelAdmin
 
-from approvals import services
+from approvals import screening, services
 from approvals.exceptions import ServiceError
 from approvals.models import (
     ApiKey,
@@ -13,12 +14,17 @@ from approvals.models import (
     Delivery,
     Desk,
     Endpoint,
+    NewsSource,
     Platform,
+    PlatformAccount,
     Post,
     ReasonCode,
     Revision,
     State,
+    Takedown,
+    WatchedTerm,
 )
+from approvals.platform import links
 from approvals.platform import services as platform_services
 from approvals.platform.endpoint_urls import validate_endpoint_url
 
@@ -60,13 +66,28 @@ class RevisionInline(admin.TabularInline):
 
 class AuditInline(admin.TabularInline):
     model = AuditEntry
-    fields = ("created_at", "action", "actor", "from_state", "to_state", "reason_code", "note")
+    fk_name = "post"
+    fields = (
+        "seq",
+        "created_at",
+        "action",
+        "actor",
+        "from_state",
+        "to_state",
+        "reason_code",
+        "note",
+    )
     readonly_fields = fields
     extra = 0
     can_delete = False
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
+
+
+class MoveDeskForm(ActionForm):
+    desk = forms.ModelChoiceField(queryset=Desk.objects.all(), required=False)
+    note = forms.CharField(required=False, label="Why")
 
 
 @admin.register(Post)
@@ -99,12 +120,33 @@ class PostAdmin(admin.ModelAdmin):
         "updated_at",
     )
     inlines = [RevisionInline, AuditInline]
-    actions = ["release_claims"]
 
-    def get_readonly_fields(self, request, obj=None):
-        if obj is not None and obj.state not in (State.DRAFT, State.SUBMITTED):
-            return (*self.readonly_fields, "desk")
-        return self.readonly_fields
+    readonly_fields = (*readonly_fields, "desk")  # moved only by the action, audited
+    action_form = MoveDeskForm
+    actions = ["release_claims", "move_to_desk"]
+
+    def get_queryset(self, request):
+        # Drafts are their author's alone until submitted, operators included.
+        return super().get_queryset(request).filter(submitted_at__isnull=False)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.action(description="Move the selected waiting posts to the desk chosen above")
+    def move_to_desk(self, request, queryset):
+        desk = Desk.objects.filter(pk=request.POST.get("desk") or None).first()
+        note = request.POST.get("note", "")
+        if desk is None:
+            self.message_user(request, "Choose a desk to move them to.", messages.ERROR)
+            return
+        for post in queryset:
+            try:
+                services.post_move_desk(post=post, by=request.user, desk=desk, note=note)
+            except (ServiceError, PermissionDenied, ValidationError) as error:
+                text = " ".join(getattr(error, "messages", [str(error)]))
+                self.message_user(request, f"{post}: {text}", messages.ERROR)
+            else:
+                self.message_user(request, f"{post}: moved to {desk}.", messages.SUCCESS)
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -125,10 +167,19 @@ class PostAdmin(admin.ModelAdmin):
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "post", "action", "actor", "from_state", "to_state")
+    """The audit chain, read-only. `manage.py audit_verify` checks it end to end."""
+
+    list_display = ("seq", "created_at", "action", "actor", "post_ref", "account", "to_state")
     list_filter = ("action", "to_state")
-    list_select_related = ("post", "actor")
-    search_fields = ("post__title",)
+    list_select_related = ("actor", "account")
+    search_fields = ("=post__id", "account__username", "actor__username")
+    # Posts by number only: a draft's title is its author's alone.
+    exclude = ("post",)
+    readonly_fields = ("post_ref",)
+
+    @admin.display(description="Post")
+    def post_ref(self, entry: AuditEntry) -> str:
+        return f"#{entry.post_id}" if entry.post_id else "—"
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -323,3 +374,87 @@ class DeliveryAdmin(admin.ModelAdmin):
     def redeliver(self, request, queryset):
         count = platform_services.deliveries_redeliver(deliveries=queryset)
         self.message_user(request, f"Queued {count} deliveries again.", messages.SUCCESS)
+
+
+@admin.register(PlatformAccount)
+class PlatformAccountAdmin(admin.ModelAdmin):
+    """Which platform may act for which account. Made by the API or by the holder."""
+
+    list_display = ("platform", "user", "platform_user_id", "origin", "created_at", "revoked_at")
+    list_filter = ("platform", "origin")
+    search_fields = ("user__username", "platform_user_id")
+    list_select_related = ("platform", "user")
+    actions = ["unlink"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.action(description="Unlink: the platform may no longer act for these accounts")
+    def unlink(self, request, queryset):
+        for link in queryset.filter(revoked_at__isnull=True):
+            links.link_revoke(link=link, by=None)
+        self.message_user(request, "Unlinked.", messages.SUCCESS)
+
+
+# --- screening ----------------------------------------------------------------------------
+
+
+class ScreeningDataAdmin(admin.ModelAdmin):
+    """Changes apply in this process at once and in the others within
+    SCREENING_CACHE_SECONDS."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        screening.forget_matcher()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        screening.forget_matcher()
+
+
+@admin.register(WatchedTerm)
+class WatchedTermAdmin(ScreeningDataAdmin):
+    list_display = ("term", "language", "weight", "active", "note")
+    list_filter = ("language", "active")
+    list_editable = ("weight", "active")
+    search_fields = ("term", "note")
+
+
+@admin.register(NewsSource)
+class NewsSourceAdmin(ScreeningDataAdmin):
+    list_display = ("domain", "weight", "active")
+    list_editable = ("weight", "active")
+    search_fields = ("domain",)
+
+
+@admin.register(Takedown)
+class TakedownAdmin(admin.ModelAdmin):
+    list_display = (
+        "account",
+        "requested_by",
+        "reason_code",
+        "revoked_count",
+        "created_at",
+        "finished_at",
+    )
+    readonly_fields = (
+        "account",
+        "requested_by",
+        "reason_code",
+        "note",
+        "revoked_count",
+        "created_at",
+        "finished_at",
+    )
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -33,8 +33,34 @@ def has_content(post: Post) -> bool:
     return bool(post.title.strip() and post.body.strip())
 
 
+# States of an original that leave nothing to copy: the decision against it stands (or is
+# being appealed), or it was taken down.
+_TAKEN_DOWN = ("rejected", "appealed", "revoked")
+
+
+@explained("The post this reposts was rejected or taken down; it cannot be reposted.")
+def repost_of_allowed(post: Post) -> bool:
+    """A repost copies a post that was submitted and has not been rejected or revoked."""
+    original = post.repost_of
+    return original is None or (
+        original.submitted_at is not None and original.state not in _TAKEN_DOWN
+    )
+
+
+@explained("The post this reposts has been rejected or taken down since; it cannot go out.")
+def original_not_taken_down(post: Post) -> bool:
+    original = post.repost_of
+    return original is None or original.state not in _TAKEN_DOWN
+
+
 def _author_blockers(post: Post) -> list[str]:
-    return submission_blockers(post.author, needs_review=post.needs_review_as_filed())
+    """Asked twice per submission (the service's check, then django-fsm's own), answered
+    once: the facts cannot change inside the transaction that holds the account's lock."""
+    cached = getattr(post, "_author_blockers", None)
+    if cached is None:
+        cached = submission_blockers(post.author, needs_review=post.needs_review_as_filed())
+        post._author_blockers = cached
+    return cached
 
 
 @explained("Your account may not submit this post right now.")

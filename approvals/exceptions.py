@@ -20,3 +20,11 @@ class TransitionRefused(ServiceError):
     def __init__(self, reasons: list[str]):
         super().__init__(" ".join(reasons))
         self.reasons = reasons
+
+
+class DuplicateExternalId(Conflict):
+    """The platform already submitted a post with this `external_id`. HTTP 409."""
+
+    def __init__(self, existing_post_id: int):
+        super().__init__(f"A post with this external_id exists already (id {existing_post_id}).")
+        self.existing_post_id = existing_post_id

@@ -49,6 +49,15 @@ class RevokeForm(OptionalNoteForm):
     field_order = ["reason_code", "note"]
 
 
+class ReclassifyForm(forms.Form):
+    category = forms.ChoiceField(choices=Category.choices)
+    note = forms.CharField(
+        label="Why",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Say why the category changes."},
+    )
+
+
 class AppealForm(forms.Form):
     statement = forms.CharField(
         label="Why should the decision change?",

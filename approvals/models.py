@@ -5,16 +5,18 @@ post's own fields; locking, permission checks, audit and outbox live in approval
 """
 
 import hashlib
-import re
+import json
 
+import pgtrigger
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from accounts.history import tracked
 from approvals import conditions as c
 from approvals import permissions as p
 
@@ -57,16 +59,19 @@ class Desk(models.Model):
         return self.name
 
 
+@tracked()
 class DeskUserObjectPermission(UserObjectPermissionBase):
     """Direct foreign-key permission rows (guardian): a fast join, no generic relation."""
 
     content_object = models.ForeignKey(Desk, on_delete=models.CASCADE)
 
 
+@tracked()
 class DeskGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(Desk, on_delete=models.CASCADE)
 
 
+@tracked()
 class CategoryRoute(models.Model):
     """The desk a new post of a category goes to unless an operator moves it."""
 
@@ -77,6 +82,7 @@ class CategoryRoute(models.Model):
         return f"{self.get_category_display()} → {self.desk}"
 
 
+@tracked()
 class ReasonCode(models.Model):
     """Why a post was rejected or revoked. Data, editable in the admin."""
 
@@ -95,9 +101,19 @@ class ReasonCode(models.Model):
         return self.label
 
 
+# The content hash: SHA-256 over the canonical JSON (RFC 8785) of exactly the title and body
+# that were submitted. Named in every post event, so the contract can move to another version.
+CONTENT_HASH_ALGORITHM = "sha256-jcs-v1"
+
+
 def content_hash(title: str, body: str) -> str:
-    """SHA-256 of the content as it will be published (title, a blank line, body)."""
-    return hashlib.sha256(f"{title}\n\n{body}".encode()).hexdigest()
+    """SHA-256 of {"body": …, "title": …} as RFC 8785 canonical JSON in UTF-8: keys sorted,
+    no whitespace, no escaping beyond what JSON requires. Unambiguous: no split of the same
+    characters between title and body gives the same bytes."""
+    canonical = json.dumps(
+        {"title": title, "body": body}, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 class Post(ConcurrentTransitionMixin, models.Model):
@@ -147,6 +163,12 @@ class Post(ConcurrentTransitionMixin, models.Model):
     decision_note = models.TextField(blank=True)
     appealed_at = models.DateTimeField(null=True, blank=True)
     appeal_statement = models.TextField(blank=True)
+    screening_score = models.FloatField(
+        null=True, blank=True, help_text="How much the text reads like news (screening)."
+    )
+    screening_matches = models.JSONField(
+        default=list, blank=True, help_text="The watched terms and sources screening found."
+    )
 
     submitted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -186,6 +208,13 @@ class Post(ConcurrentTransitionMixin, models.Model):
                 ),
                 name="post_claimed_iff_under_review",
             ),
+            # Separation of duties, in the database too: nobody claims or decides their own.
+            models.CheckConstraint(
+                condition=~Q(claimed_by=F("author")), name="post_claimer_is_not_author"
+            ),
+            models.CheckConstraint(
+                condition=~Q(decided_by=F("author")), name="post_decider_is_not_author"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -199,16 +228,21 @@ class Post(ConcurrentTransitionMixin, models.Model):
     def content_hash(self) -> str:
         return content_hash(self.title, self.body)
 
-    def looks_like_news(self) -> bool:
-        """The screening step: does a post filed as `other` read like news?"""
-        words = set(re.findall(r"\w+", f"{self.title} {self.body}".lower()))
-        return any(word.lower() in words for word in settings.SCREENING_NEWS_WORDS)
+    @property
+    def flagged_as_news(self) -> bool:
+        """Did screening (run at submit and resubmit) find that the text reads like news?"""
+        return self.screening_score is not None and (
+            self.screening_score >= settings.SCREENING_THRESHOLD
+        )
 
     def needs_review_as_filed(self) -> bool:
-        """News, current affairs, or `other` that the screening step flags as news."""
-        return self.category != Category.OTHER or self.looks_like_news()
+        """News, current affairs, `other` that screening flags as news, or anything by an
+        account a senior reviewer has set to "always review"."""
+        return self.category != Category.OTHER or self.flagged_as_news or self.author.always_review
 
     def clears_without_review(self) -> bool:
+        if self.author.always_review:
+            return False
         if self.repost_of_id is not None:
             return self.repost_of.state in PUBLISHABLE_STATES and not self._reposts_edited()
         return not self.needs_review_as_filed()
@@ -230,7 +264,7 @@ class Post(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=State.DRAFT,
         target=RETURN_VALUE(State.SUBMITTED, State.CLEARED),
-        conditions=[c.has_content, c.author_may_submit],
+        conditions=[c.has_content, c.repost_of_allowed, c.author_may_submit],
         permission=p.is_author,
     )
     def submit(self, *, at):
@@ -264,7 +298,11 @@ class Post(ConcurrentTransitionMixin, models.Model):
         self.reason_code = reason_code
 
     @transition(
-        field=state, source=State.UNDER_REVIEW, target=State.APPROVED, permission=p.is_claimer
+        field=state,
+        source=State.UNDER_REVIEW,
+        target=State.APPROVED,
+        conditions=[c.original_not_taken_down],
+        permission=p.is_claimer,
     )
     def approve(self, *, by, at, note=""):
         self._decide(by=by, at=at, note=note)
@@ -288,7 +326,12 @@ class Post(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=State.CHANGES_REQUESTED,
         target=State.SUBMITTED,
-        conditions=[c.has_content, c.has_unsubmitted_changes],
+        conditions=[
+            c.has_content,
+            c.has_unsubmitted_changes,
+            c.repost_of_allowed,
+            c.author_may_submit,
+        ],
         permission=p.is_author,
     )
     def resubmit(self, *, at):
@@ -315,7 +358,11 @@ class Post(ConcurrentTransitionMixin, models.Model):
         self.appeal_statement = statement
 
     @transition(
-        field=state, source=State.APPEALED, target=State.APPROVED, permission=p.may_decide_appeal
+        field=state,
+        source=State.APPEALED,
+        target=State.APPROVED,
+        conditions=[c.original_not_taken_down],
+        permission=p.may_decide_appeal,
     )
     def overturn(self, *, by, at, note):
         self._decide(by=by, at=at, note=note)
@@ -326,19 +373,26 @@ class Post(ConcurrentTransitionMixin, models.Model):
     def uphold(self, *, by, at, note):
         self._decide(by=by, at=at, note=note, reason_code=self.reason_code)
 
-    @transition(field=state, source=State.APPROVED, target=State.REVOKED, permission=p.may_revoke)
-    def revoke(self, *, reason_code):
+    @transition(
+        field=state,
+        source=[State.APPROVED, State.CLEARED],
+        target=State.REVOKED,
+        permission=p.may_revoke,
+    )
+    def revoke(self, *, reason_code, note=""):
         self.reason_code = reason_code
+        self.decision_note = note
 
 
 class Revision(models.Model):
     """The content of a post as it was submitted: frozen, hashed, numbered per post."""
 
-    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="revisions")
+    post = models.ForeignKey(Post, on_delete=models.PROTECT, related_name="revisions")
     number = models.PositiveIntegerField()
     title = models.CharField(max_length=200)
     body = models.TextField()
     content_hash = models.CharField(max_length=64)
+    content_hash_algorithm = models.CharField(max_length=30, default=CONTENT_HASH_ALGORITHM)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -346,32 +400,58 @@ class Revision(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["post", "number"], name="revision_number_per_post")
         ]
+        triggers = [
+            pgtrigger.Protect(
+                name="revision_is_frozen", operation=pgtrigger.Update | pgtrigger.Delete
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.post_id} r{self.number}"
 
 
 class AuditEntry(models.Model):
-    """One row per transition: who, when, from, to, why. Written once, never changed."""
+    """One link of the audit chain (approvals.audit): a transition of a post, or a decision
+    about an account. Who, when, from, to, why. Written once; the database refuses changes."""
 
-    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="audit_entries")
+    seq = models.PositiveBigIntegerField(unique=True, help_text="Position in the chain.")
+    post = models.ForeignKey(
+        Post, null=True, blank=True, on_delete=models.PROTECT, related_name="audit_entries"
+    )
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="audit_entries",
+        help_text="The account a decision is about (sanctions, identity, always review).",
+    )
     action = models.CharField(max_length=40)  # namespaced: "post.approve"
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
     )
-    from_state = models.CharField(max_length=20, choices=State.choices)
-    to_state = models.CharField(max_length=20, choices=State.choices)
+    from_state = models.CharField(max_length=20, choices=State.choices, blank=True)
+    to_state = models.CharField(max_length=20, choices=State.choices, blank=True)
     reason_code = models.ForeignKey(ReasonCode, null=True, blank=True, on_delete=models.PROTECT)
     note = models.TextField(blank=True)
     revision = models.ForeignKey(Revision, null=True, blank=True, on_delete=models.PROTECT)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(db_index=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
 
     class Meta:
-        ordering = ["created_at", "id"]
+        ordering = ["seq"]
         verbose_name_plural = "audit entries"
+        indexes = [models.Index(fields=["post", "seq"], name="audit_post_idx")]
+        triggers = [
+            pgtrigger.Protect(
+                name="audit_append_only", operation=pgtrigger.Update | pgtrigger.Delete
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"{self.action} {self.from_state}→{self.to_state}"
+        return f"#{self.seq} {self.action}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
@@ -382,23 +462,91 @@ class AuditEntry(models.Model):
         raise ValueError("Audit entries are immutable.")
 
 
+class Takedown(models.Model):
+    """A senior reviewer's order to take down every live post of an account. A task works
+    through the posts in chunks (TAKEDOWN_CHUNK_SIZE per transaction), each post revoked with
+    its own transition, audit entry and event, until none is left."""
+
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="takedowns"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reason_code = models.ForeignKey(ReasonCode, on_delete=models.PROTECT)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_count = models.PositiveIntegerField(default=0)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(
+                fields=["created_at"], name="takedown_open_idx", condition=Q(finished_at=None)
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Takedown of {self.account} ({self.revoked_count} posts)"
+
+
+class Heartbeat(models.Model):
+    """The last time a part of the service showed it was alive: "worker" when it ran the
+    outbox sweep, "beat" when it sent it. /healthz reads them."""
+
+    name = models.CharField(max_length=20, unique=True)
+    at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.at:%H:%M:%S}"
+
+
+class AuditChainHead(models.Model):
+    """The newest link of the audit chain (one row). Appending locks it, so links are made one
+    at a time; it also tells `audit_verify` when entries were cut from the end."""
+
+    seq = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        triggers = [
+            pgtrigger.Protect(name="audit_head_kept", operation=pgtrigger.Delete),
+            pgtrigger.Protect(
+                name="audit_head_moves_forward",
+                operation=pgtrigger.Update,
+                condition=pgtrigger.Q(new__seq__lte=pgtrigger.F("old__seq")),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"audit head #{self.seq}"
+
+
 # The platform side (API keys, endpoints, the outbox) lives in its own module.
 from approvals.platform.models import (  # noqa: E402
     ApiKey,
     Attempt,
+    AttemptOutcome,
     Delivery,
     DeliveryStatus,
     Endpoint,
     EndpointSecret,
     Event,
+    EventStream,
     EventType,
     IdempotencyRecord,
+    LinkOrigin,
     Platform,
+    PlatformAccount,
 )
+from approvals.screening.models import Language, NewsSource, WatchedTerm  # noqa: E402
 
 __all__ = [
     "ApiKey",
     "Attempt",
+    "AttemptOutcome",
+    "AuditChainHead",
     "AuditEntry",
     "Category",
     "CategoryRoute",
@@ -408,11 +556,19 @@ __all__ = [
     "Endpoint",
     "EndpointSecret",
     "Event",
+    "EventStream",
     "EventType",
+    "Heartbeat",
     "IdempotencyRecord",
+    "Language",
+    "LinkOrigin",
+    "NewsSource",
     "Platform",
+    "PlatformAccount",
     "Post",
     "ReasonCode",
     "Revision",
     "State",
+    "Takedown",
+    "WatchedTerm",
 ]

@@ -8,6 +8,8 @@ tests that flush the database (transactional tests) share one definition.
 from django.contrib.auth.management import create_permissions
 
 from accounts.roles import ROLE_PERMISSIONS
+from approvals.audit import GENESIS
+from approvals.screening.seed import ensure_screening_data
 
 REASON_CODES = [
     ("rumour", "Rumour or unverified claim", True),
@@ -74,3 +76,11 @@ def ensure_reference_data(apps) -> None:
         return
     if not PledgeVersion.objects.exists():
         PledgeVersion.objects.create(version=1, clauses=PLEDGE_V1)
+
+    try:
+        apps.get_model("approvals", "WatchedTerm")
+        AuditChainHead = apps.get_model("approvals", "AuditChainHead")
+    except LookupError:  # an early migration: screening and the chain arrive later
+        return
+    ensure_screening_data(apps)
+    AuditChainHead.objects.get_or_create(pk=1, defaults={"seq": 0, "hash": GENESIS})

@@ -2,19 +2,18 @@
 
 from django.db.models import Q, QuerySet
 from django_fsm import Transition
-from guardian.shortcuts import get_objects_for_user
 
 from accounts.models import User
+from accounts.roles import holds
 from approvals.models import QUEUE_STATES, AuditEntry, Desk, Post, State
+from approvals.permissions import served_desk_ids
 
 
 def desks_for_reviewer(*, user: User) -> QuerySet[Desk]:
     """Desks on which the user holds `review_desk` (directly or through a group)."""
-    if not user.has_perm("approvals.review_post"):
+    if not holds(user, "approvals.review_post"):
         return Desk.objects.none()
-    return get_objects_for_user(
-        user, "approvals.review_desk", klass=Desk, accept_global_perms=False
-    )
+    return Desk.objects.filter(pk__in=served_desk_ids(user))
 
 
 def review_queue(
@@ -27,13 +26,14 @@ def review_queue(
     """Posts waiting on the user's desks, oldest submission first.
 
     Senior reviewers also see appeals from every desk (they decide those across desks).
+    Nobody sees their own posts here: they may not decide them.
     """
     # A literal id list (one small query) lets PostgreSQL walk the queue index in order.
-    desk_ids = list(desks_for_reviewer(user=user).values_list("pk", flat=True))
+    desk_ids = sorted(served_desk_ids(user)) if holds(user, "approvals.review_post") else []
     waiting = Q(desk__in=desk_ids, state__in=QUEUE_STATES)
-    if user.has_perm("approvals.decide_appeal"):
+    if holds(user, "approvals.decide_appeal"):
         waiting |= Q(state=State.APPEALED)
-    posts = Post.objects.filter(waiting)
+    posts = Post.objects.filter(waiting).exclude(author=user)
     if desk is not None:
         posts = posts.filter(desk=desk)
     if category:

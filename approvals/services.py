@@ -13,11 +13,16 @@ from guardian.shortcuts import assign_perm
 
 from accounts.models import User
 from accounts.notifications import notify_on_commit
-from accounts.services import strike_record, strike_remove
+from accounts.roles import holds
+from accounts.services.strikes import strike_record, strike_remove
 from accounts.validation import required_text
+from approvals.audit import audit_record
 from approvals.conditions import unmet_conditions
-from approvals.exceptions import Conflict, TransitionRefused
+from approvals.exceptions import Conflict, DuplicateExternalId, TransitionRefused
 from approvals.models import (
+    CONTENT_HASH_ALGORITHM,
+    PUBLISHABLE_STATES,
+    QUEUE_STATES,
     AuditEntry,
     Category,
     CategoryRoute,
@@ -29,8 +34,10 @@ from approvals.models import (
     Revision,
     State,
 )
-from approvals.permissions import is_author, may_view
-from approvals.platform.services import event_record
+from approvals.permissions import is_author, is_claimer, may_view, serves_desk
+from approvals.platform.links import UNKNOWN_AUTHOR, linked_account
+from approvals.platform.services import post_event_record
+from approvals.screening import screen_post
 
 # The platform hears about a post when it reaches one of these states.
 POST_EVENTS = {
@@ -92,7 +99,8 @@ def post_create(
     platform: Platform | None = None,
     external_id: str = "",
 ) -> Post:
-    post = Post(
+    """A draft, private to its author until submitted."""
+    post = _new_post(
         author=author,
         title=title,
         body=body,
@@ -100,29 +108,57 @@ def post_create(
         repost_of=repost_of,
         platform=platform,
         external_id=external_id,
-        desk=desk_for_category(category),
     )
-    post.full_clean(exclude=["desk", "author", "state"])
-    post.save()
     _audit(post, action="post.create", actor=author, from_state=State.DRAFT)
     return post
 
 
-@transaction.atomic
+def _new_post(*, author: User, platform: Platform | None, **fields) -> Post:
+    post = Post(
+        author=author, platform=platform, desk=desk_for_category(fields["category"]), **fields
+    )
+    # The related rows are in hand already; only the post's own fields need checking.
+    post.full_clean(
+        exclude=["desk", "author", "state", "platform", "repost_of"], validate_constraints=False
+    )
+    post.save()
+    return post
+
+
+@transaction.atomic(savepoint=False)
 def post_submit_for_platform(
     *,
     platform: Platform,
-    author: User,
+    author: str,
     title: str,
     body: str,
     category: str,
     repost_of: Post | None = None,
     external_id: str = "",
 ) -> Post:
-    """A platform submits a post on behalf of one of its users: create and submit, or
-    (if the submission is refused) neither."""
-    post = post_create(
-        author=author,
+    """A platform submits a post on behalf of an account linked to it (`author` is the
+    username): create and submit, or (if the submission is refused) neither.
+
+    An account that does not exist, is not linked to this platform, or is a staff account all
+    get the same answer. A second post with an `external_id` the platform already used is a
+    DuplicateExternalId naming the first, also when the two arrive at the same moment (the
+    loser's transaction fails on the unique constraint; `post_duplicate_external_id` then
+    names the winner).
+
+    The draft exists only inside this transaction, so nobody else can have it: no audit entry
+    of its own, no re-read under a lock; the account's row is locked by the lookup itself."""
+    account = linked_account(platform=platform, username=author, lock=True)
+    if account is None:
+        raise ValidationError({"author": UNKNOWN_AUTHOR})
+    if external_id:
+        _refuse_duplicate_external_id(platform, external_id)
+    if repost_of is not None:
+        # The original as it is once we hold its share lock: a revoke in progress finishes
+        # first, and then this copy sees it taken down (and its own revoke cannot miss it).
+        _share_lock(repost_of.pk)
+        repost_of = Post.objects.get(pk=repost_of.pk)
+    post = _new_post(
+        author=account,
         title=title,
         body=body,
         category=category,
@@ -130,7 +166,25 @@ def post_submit_for_platform(
         platform=platform,
         external_id=external_id,
     )
-    return post_submit(post=post, by=author)
+    screen_post(post)
+    return _fire(post, "submit", by=account, args={"at": timezone.now()}, new_revision=True)
+
+
+def post_duplicate_external_id(*, platform: Platform, external_id: str) -> None:
+    """Raise DuplicateExternalId if the platform has a post with this external_id (after a
+    failed insert: the constraint said so)."""
+    if external_id:
+        _refuse_duplicate_external_id(platform, external_id)
+
+
+def _refuse_duplicate_external_id(platform: Platform, external_id: str) -> None:
+    existing = (
+        Post.objects.filter(platform=platform, external_id=external_id)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if existing is not None:
+        raise DuplicateExternalId(existing)
 
 
 @transaction.atomic
@@ -149,12 +203,65 @@ def post_update(*, post: Post, by: User, title: str, body: str, category: str) -
     return post
 
 
+@transaction.atomic
+def post_reclassify(*, post: Post, by: User, category: str, note: str) -> Post:
+    """A reviewer who may decide the post corrects its category while it waits for review
+    (say, undeclared news filed as "other"). Audited; the state does not change."""
+    note = required_text(note, "Say why the category changes.")
+    if category not in Category.values:
+        raise ValidationError({"category": "Choose news, current affairs or other."})
+    post = _lock(post, by)
+    if post.state not in QUEUE_STATES:
+        raise Conflict(f"This post is {post.get_state_display().lower()}; its category is final.")
+    if not (serves_desk(post, by) or is_claimer(post, by)):
+        raise PermissionDenied("Only a reviewer of this post's desk may change its category.")
+    if category == post.category:
+        return post
+    data = {"from_category": post.category, "to_category": category}
+    post.category = category
+    return _change_recorded(post, "category", by=by, action="post.reclassify", note=note, data=data)
+
+
+@transaction.atomic
+def post_move_desk(*, post: Post, by: User, desk: Desk, note: str) -> Post:
+    """An operator moves a waiting, unclaimed post to another desk. Audited; never by the
+    post's author (that would be choosing one's own reviewers)."""
+    note = required_text(note, "Say why the post moves.")
+    if not holds(by, "approvals.change_desk"):
+        raise PermissionDenied("Only operators move posts between desks.")
+    if post.author_id == by.pk:
+        raise PermissionDenied("Someone else must move your post.")
+    post = (
+        Post.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("desk")
+        .get(pk=post.pk)
+    )
+    if post.state != State.SUBMITTED:
+        raise Conflict(f"This post is {post.get_state_display().lower()}; it stays on its desk.")
+    if desk.pk == post.desk_id:
+        return post
+    data = {"from_desk": post.desk.slug, "to_desk": desk.slug}
+    post.desk = desk
+    return _change_recorded(post, "desk", by=by, action="post.move_desk", note=note, data=data)
+
+
+def _change_recorded(post: Post, field: str, *, by: User, action: str, note: str, data: dict):
+    """Save a change to one field of a post that is not a transition, with its audit entry."""
+    post.save(update_fields=[field, "updated_at"])
+    _audit(post, action=action, actor=by, from_state=post.state, note=note, data=data)
+    return post
+
+
 # --- the transitions ----------------------------------------------------------------------
 
 
 @transaction.atomic
 def post_submit(*, post: Post, by: User) -> Post:
+    # The author's row first: one submission at a time per account, so the daily allowance
+    # of an unverified account holds under concurrent requests.
+    User.objects.select_for_update(no_key=True).filter(pk=post.author_id).values_list("pk").first()
     post = _lock(post, by)
+    screen_post(post)
     return _fire(post, "submit", by=by, args={"at": timezone.now()}, new_revision=True)
 
 
@@ -199,6 +306,7 @@ def post_request_changes(*, post: Post, by: User, note: str) -> Post:
 @transaction.atomic
 def post_resubmit(*, post: Post, by: User) -> Post:
     post = _lock(post, by)
+    screen_post(post)
     return _fire(post, "resubmit", by=by, args={"at": timezone.now()}, new_revision=True)
 
 
@@ -238,27 +346,72 @@ def post_uphold(*, post: Post, by: User, note: str) -> Post:
 
 @transaction.atomic
 def post_revoke(*, post: Post, by: User, reason_code: str, note: str = "") -> Post:
+    """Take a published post down, and every live repost of it, recursively: each copy with
+    its own transition, audit entry and `post.revoked` event, in this one transaction."""
     reason = _reason_code(reason_code)
+    note = note.strip()
     post = _lock(post, by)
-    args = {"reason_code": reason}
-    return _fire(post, "revoke", by=by, args=args, note=note.strip(), reason_code=reason)
+    args = {"reason_code": reason, "note": note}
+    post = _fire(post, "revoke", by=by, args=args, note=note, reason_code=reason)
+    _revoke_live_copies(post, by=by, reason=reason)
+    return post
+
+
+def _revoke_live_copies(original: Post, *, by: User, reason: ReasonCode) -> None:
+    """Breadth-first through the reposts of `original` that are live (approved or cleared)."""
+    note = f"Taken down with the post it copies (#{original.pk})."
+    revoked = [original]
+    while revoked:
+        copies = Post.objects.filter(
+            repost_of__in=[p.pk for p in revoked], state__in=PUBLISHABLE_STATES
+        ).order_by("pk")
+        sources = {p.pk: p for p in revoked}
+        revoked = []
+        for copy in copies.values_list("pk", "repost_of_id"):
+            copy = _lock(Post(pk=copy[0]), by, repost_of=sources[copy[1]])
+            if copy.state not in PUBLISHABLE_STATES:
+                continue  # changed while we waited for the lock
+            args = {"reason_code": reason, "note": note}
+            revoked.append(_fire(copy, "revoke", by=by, args=args, note=note, reason_code=reason))
 
 
 # --- the shared steps ---------------------------------------------------------------------
 
 
-def _lock(post: Post, by: User) -> Post:
-    """Re-read the post under a row lock; refuse anyone who may not even see it."""
-    # Lock first, then read with joins in a new statement: after waiting on a lock,
-    # PostgreSQL re-reads the locked row but not the rows joined to it, so a joined
-    # claimer would still be the one from before the wait.
-    Post.objects.select_for_update().filter(pk=post.pk).values_list("pk").get()
-    locked = Post.objects.select_related(
-        "desk", "author__identity", "claimed_by", "decided_by", "current_revision"
-    ).get(pk=post.pk)
+def _lock(post: Post, by: User, repost_of: Post | None = None) -> Post:
+    """Re-read the post under a row lock; refuse anyone who may not even see it.
+
+    `repost_of`: the original, already in hand (taking down copies), instead of reading it."""
+    # A copy's original first (a share lock), then the copy: revoking an original locks it,
+    # then its copies, in the same order, so a copy cannot be submitted or approved on a stale
+    # reading of an original that is being taken down.
+    original_id = Post.objects.filter(pk=post.pk).values_list("repost_of_id", flat=True).get()
+    if original_id is not None and repost_of is None:
+        _share_lock(original_id)
+    # The post's own row, locked and read in one statement (after waiting on the lock,
+    # PostgreSQL hands back the row as it is now). Related rows come in the same statement
+    # only for what every transition uses (author, current revision); the rest is read when
+    # needed, fresh, which also keeps the statement cheap to plan.
+    locked = (
+        Post.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("author", "current_revision")
+        .get(pk=post.pk)
+    )
+    if repost_of is not None:
+        locked.repost_of = repost_of
     if not may_view(locked, by):
         raise PermissionDenied("You may not act on this post.")
     return locked
+
+
+def _share_lock(post_id: int) -> None:
+    """FOR SHARE on PostgreSQL: many copies may hold it at once; a revoke waits for them."""
+    connection = transaction.get_connection()
+    if connection.vendor != "postgresql":
+        return  # SQLite runs one writing transaction at a time anyway
+    table = connection.ops.quote_name(Post._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {table} WHERE id = %s FOR SHARE", [post_id])
 
 
 def _fire(
@@ -291,6 +444,16 @@ def _fire(
     if new_revision:
         post.current_revision = _freeze_revision(post)
     post.save()
+    if post.state in POST_EVENTS:
+        _publish(post)
+    if name in AUTHOR_IS_TOLD and by.pk != post.author_id:
+        _tell_author(post, name, note)
+    screening = (
+        {"screening_score": post.screening_score, "screening_matches": post.screening_matches}
+        if new_revision
+        else None
+    )
+    # Last: appending to the audit chain holds its head until the commit.
     _audit(
         post,
         action=f"post.{name}",
@@ -298,11 +461,8 @@ def _fire(
         from_state=from_state,
         reason_code=reason_code,
         note=note,
+        data=screening,
     )
-    if post.state in POST_EVENTS:
-        _publish(post)
-    if name in AUTHOR_IS_TOLD and by.pk != post.author_id:
-        _tell_author(post, name, note)
     return post
 
 
@@ -322,20 +482,23 @@ def _tell_author(post: Post, name: str, note: str) -> None:
 
 
 def _publish(post: Post) -> None:
-    """The outbox event for the platform, in the transaction that changed the post."""
+    """The outbox events for the platforms that may see the post, in the transaction that
+    changed it."""
     revision = post.current_revision
-    event_record(
+    post_event_record(
         type=POST_EVENTS[post.state],
-        platform=post.platform,
         post=post,
         data={
             "post_id": post.pk,
             "external_id": post.external_id or None,
-            "author": post.author.username,
             "category": post.category,
             "state": post.state,
+            "repost_of": post.repost_of_id,
             "revision": revision.number if revision else None,
             "content_hash": revision.content_hash if revision else None,
+            "content_hash_algorithm": (
+                revision.content_hash_algorithm if revision else CONTENT_HASH_ALGORITHM
+            ),
             "reason_code": post.reason_code.code if post.reason_code else None,
             "note": post.decision_note,
             "decided_at": post.decided_at,
@@ -385,8 +548,9 @@ def _audit(
     from_state: str,
     reason_code: ReasonCode | None = None,
     note: str = "",
+    data: dict | None = None,
 ) -> AuditEntry:
-    return AuditEntry.objects.create(
+    return audit_record(
         post=post,
         action=action,
         actor=actor,
@@ -395,6 +559,7 @@ def _audit(
         reason_code=reason_code,
         note=note,
         revision=post.current_revision,
+        data=data,
     )
 
 

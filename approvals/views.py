@@ -13,13 +13,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from accounts.roles import holds
 from approvals import forms as f
 from approvals import selectors, services
 from approvals.conditions import unmet_conditions
 from approvals.exceptions import ServiceError, TransitionRefused
-from approvals.models import Post, State
+from approvals.models import QUEUE_STATES, Post, State
 from approvals.pagination import window_page
-from approvals.permissions import may_view
+from approvals.permissions import may_view, serves_desk
 
 
 @dataclass(frozen=True)
@@ -43,13 +44,14 @@ ACTIONS: dict[str, Action] = {
     "request_changes": Action(services.post_request_changes, "Changes requested.", f.NoteForm),
     "overturn": Action(services.post_overturn, "Appeal upheld: decision overturned.", f.NoteForm),
     "uphold": Action(services.post_uphold, "Decision upheld.", f.NoteForm),
-    "revoke": Action(services.post_revoke, "Approval revoked.", f.RevokeForm),
+    "revoke": Action(services.post_revoke, "Taken down, with its live reposts.", f.RevokeForm),
+    "reclassify": Action(services.post_reclassify, "Category changed.", f.ReclassifyForm),
 }
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    if request.user.has_perm("approvals.review_post"):
+    if holds(request.user, "approvals.review_post"):
         return redirect("approvals:queue")
     return redirect("approvals:my_posts")
 
@@ -150,17 +152,23 @@ def _render_post(
     if failed is not None:
         name, form = failed
         forms_by_action[name] = form
+    user = request.user
+    original = post.repost_of
     context = {
         "post": post,
-        "actions": selectors.available_actions(post=post, user=request.user),
+        "actions": selectors.available_actions(post=post, user=user),
+        "can_reclassify": post.state in QUEUE_STATES and serves_desk(post, user),
+        # Only reviewers see what screening found; nobody sees a post they may not read.
+        "show_screening": post.author_id != user.pk and post.screening_score is not None,
+        "original": original if original is not None and may_view(original, user) else None,
         "forms": forms_by_action,
         "failed": failed[0] if failed else None,
         "history": selectors.post_history(post=post),
         "revisions": post.revisions.all(),
-        "is_author": post.author_id == request.user.pk,
+        "is_author": post.author_id == user.pk,
         "submit_blockers": (
             unmet_conditions(post, "submit")
-            if post.state == State.DRAFT and post.author_id == request.user.pk
+            if post.state == State.DRAFT and post.author_id == user.pk
             else []
         ),
     }
@@ -176,6 +184,7 @@ def _visible_post(request: HttpRequest, pk: int) -> Post:
             "decided_by",
             "reason_code",
             "current_revision",
+            "repost_of",
         ),
         pk=pk,
     )
@@ -197,7 +206,7 @@ def _add_errors(form: forms.Form, error: ValidationError) -> None:
 
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
-    if not request.user.has_perm("approvals.review_post"):
+    if not holds(request.user, "approvals.review_post"):
         raise PermissionDenied("The review queue is for reviewers.")
     desks = selectors.desks_for_reviewer(user=request.user)
     form = f.QueueFilterForm(request.GET or None, desks=desks)

@@ -123,3 +123,13 @@ class PostFactory(factory.django.DjangoModelFactory):
             service = getattr(services, f"post_{name}")
             post = service(post=post, by=actors[actor], **extra)
         return post
+
+
+def link_account(*, platform, user, platform_user_id: str = ""):
+    """Link `user` to `platform` as its holder would (the platform may then act for them)."""
+    from approvals.platform import links
+
+    invitation = links.ConnectRequest(
+        platform=platform, platform_user_id=platform_user_id or f"{platform.pk}-{user.username}"
+    )
+    return links.link_allow(request=invitation, holder=user)

@@ -7,10 +7,19 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from approvals.exceptions import Conflict, TransitionRefused
+from approvals.exceptions import Conflict, DuplicateExternalId, TransitionRefused
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, DuplicateExternalId):
+        return Response(
+            {
+                "detail": exc.message,
+                "code": "duplicate_external_id",
+                "post_id": exc.existing_post_id,
+            },
+            status.HTTP_409_CONFLICT,
+        )
     if isinstance(exc, Conflict):
         return Response({"detail": exc.message, "code": "conflict"}, status.HTTP_409_CONFLICT)
     if isinstance(exc, TransitionRefused):

@@ -2,9 +2,11 @@
 
 import hashlib
 import json
+from datetime import timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.http import Http404
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -14,7 +16,9 @@ from rest_framework.views import APIView
 
 from approvals import services
 from approvals.api import serializers as s
-from approvals.models import Delivery, Event, IdempotencyRecord, Post
+from approvals.models import Delivery, Endpoint, Event, IdempotencyRecord, Post
+from approvals.platform import links
+from approvals.platform import services as platform_services
 from approvals.platform.services import deliveries_redeliver
 
 IDEMPOTENCY_HEADER = OpenApiParameter(
@@ -35,12 +39,21 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     serializer_class = s.PostSerializer
     pagination_class = Page
 
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if not getattr(self, "swagger_fake_view", False):
+            context["platform"] = self.request.user.platform
+        return context
+
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no caller
             return Post.objects.none()
-        posts = Post.objects.filter(platform=self.request.user.platform).select_related(
-            "author", "current_revision", "reason_code"
-        )
+        platform = self.request.user.platform
+        if self.action == "retrieve":  # its own posts, and published ones
+            posts = links.posts_visible_to_platform(platform=platform)
+        else:  # what it lists and acts on: its own posts
+            posts = links.posts_of_platform(platform=platform)
+        posts = posts.select_related("author", "current_revision", "reason_code")
         if self.action == "list":
             query = s.PostListQuerySerializer(data=self.request.query_params)
             query.is_valid(raise_exception=True)
@@ -74,14 +87,14 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         if key and (replay := self._replay(platform, key, fingerprint)) is not None:
             return replay
 
-        incoming = s.PostCreateSerializer(data=request.data)
+        incoming = s.PostCreateSerializer(data=request.data, context={"platform": platform})
         incoming.is_valid(raise_exception=True)
         try:
             with transaction.atomic():
                 post = services.post_submit_for_platform(
                     platform=platform, **incoming.validated_data
                 )
-                body = s.PostSerializer(post).data
+                body = s.PostSerializer(post, context={"platform": platform}).data
                 if key:
                     IdempotencyRecord.objects.create(
                         platform=platform,
@@ -91,9 +104,13 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
                         response=json.loads(json.dumps(body, default=str)),
                     )
         except IntegrityError:
-            # A concurrent request with the same key won; nothing of ours was kept.
+            # A concurrent request with the same key or external_id won; nothing of ours was
+            # kept. Answer what the winner got, or name the post it made.
             if key and (replay := self._replay(platform, key, fingerprint)) is not None:
                 return replay
+            services.post_duplicate_external_id(
+                platform=platform, external_id=incoming.validated_data.get("external_id", "")
+            )
             raise
         return Response(body, status=status.HTTP_201_CREATED)
 
@@ -116,15 +133,19 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @extend_schema(request=None, responses={200: s.PostSerializer})
     @action(detail=True, methods=["post"])
     def withdraw(self, request, pk=None):
-        """Withdraw a post that is still a draft, waiting, or sent back for changes."""
+        """Withdraw a post that is still waiting, or sent back for changes, for its author.
+        Only while the author's account is linked to this platform."""
         post = self.get_object()
-        post = services.post_withdraw(post=post, by=post.author)
-        return Response(s.PostSerializer(post).data)
+        author = links.linked_account(platform=request.user.platform, username=post.author.username)
+        if author is None:
+            raise Http404
+        post = services.post_withdraw(post=post, by=author)
+        return Response(s.PostSerializer(post, context=self.get_serializer_context()).data)
 
 
 class EventList(APIView):
-    """Events in order, for a platform catching up without webhooks: read with ?after=
-    the `next_after` of the previous page until it is null."""
+    """Events in order, for a platform catching up without webhooks: read with ?after= the
+    `last_id` of the previous answer (`next_after` is null once nothing newer is left)."""
 
     @extend_schema(parameters=[s.EventQuerySerializer], responses={200: s.EventPageSerializer})
     def get(self, request):
@@ -132,14 +153,11 @@ class EventList(APIView):
         query.is_valid(raise_exception=True)
         after, limit = query.validated_data["after"], query.validated_data["limit"]
         platform = request.user.platform
-        events = list(
-            Event.objects.filter(
-                Q(platform=platform) | Q(platform__isnull=True), id__gt=after
-            ).order_by("id")[:limit]
-        )
+        events = list(Event.objects.filter(platform=platform, id__gt=after).order_by("id")[:limit])
         return Response(
             {
                 "events": s.EventSerializer(events, many=True).data,
+                "last_id": events[-1].id if events else after,
                 "next_after": events[-1].id if len(events) == limit else None,
             }
         )
@@ -197,3 +215,149 @@ class DeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         )
         count = deliveries_redeliver(deliveries=deliveries)
         return Response({"redelivered": count}, status=status.HTTP_202_ACCEPTED)
+
+
+class AccountViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The accounts this platform may act for. Create one for a user of yours, give them the
+    onboarding link, and submit their posts once they have verified and signed the pledge."""
+
+    serializer_class = s.AccountSerializer
+    pagination_class = Page
+    lookup_field = "user__username"
+    lookup_url_kwarg = "username"
+    lookup_value_regex = r"[\w.@+-]+"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return links.PlatformAccount.objects.none()
+        return links.links_of_platform(platform=self.request.user.platform)
+
+    @extend_schema(request=s.AccountCreateSerializer, responses={201: s.AccountSerializer})
+    def create(self, request):
+        """Create an account for one of your users, linked to this platform. The answer's
+        `onboarding.url` is where its holder sets a password, verifies and signs."""
+        incoming = s.AccountCreateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        link = links.account_create_for_platform(
+            platform=request.user.platform, **incoming.validated_data
+        )
+        body = s.AccountSerializer(link, context={"with_onboarding": True}).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={204: None})
+    def destroy(self, request, username=None):
+        """Unlink the account: from now on you can neither submit for it nor hear about it."""
+        links.link_revoke(link=self.get_object(), by=None)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=None, responses={200: s.AccountSerializer})
+    @action(detail=True, methods=["post"])
+    def onboarding(self, request, username=None):
+        """A fresh onboarding link for a holder who has not set a password yet (null after)."""
+        link = self.get_object()
+        return Response(s.AccountSerializer(link, context={"with_onboarding": True}).data)
+
+
+class ConnectLinkView(APIView):
+    """Ask an existing account holder to allow you: a signed link to give your user. Opened
+    while signed in to Imprimatur, it asks them to link their account to yours as
+    `platform_user_id`; they can remove the link at any time."""
+
+    @extend_schema(request=s.ConnectRequestSerializer, responses={201: s.OnboardingSerializer})
+    def post(self, request):
+        incoming = s.ConnectRequestSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        invitation = links.connect_url(platform=request.user.platform, **incoming.validated_data)
+        return Response(s.OnboardingSerializer(invitation).data, status=status.HTTP_201_CREATED)
+
+
+class EndpointViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Your webhook endpoints: where they are, what they receive, how they are doing."""
+
+    serializer_class = s.EndpointSerializer
+    pagination_class = Page
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Endpoint.objects.none()
+        return Endpoint.objects.filter(platform=self.request.user.platform).order_by("pk")
+
+    @extend_schema(request=s.EndpointSerializer, responses={201: s.NewEndpointSerializer})
+    def create(self, request):
+        """Add an endpoint. The answer carries its signing secret, shown this once."""
+        incoming = s.EndpointSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        data = incoming.validated_data
+        new = platform_services.endpoint_create(
+            platform=request.user.platform,
+            url=data["url"],
+            event_types=data.get("event_types", []),
+            description=data.get("description", ""),
+        )
+        body = s.EndpointSerializer(new.endpoint).data | {"secret": new.secret}
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.EndpointSerializer, responses={200: s.EndpointSerializer})
+    def partial_update(self, request, pk=None):
+        """Change the URL, the event types it receives, the description; `active: true`
+        re-enables a disabled endpoint, `active: false` pauses it (deliveries wait)."""
+        endpoint = self.get_object()
+        incoming = s.EndpointSerializer(endpoint, data=request.data, partial=True)
+        incoming.is_valid(raise_exception=True)
+        endpoint = platform_services.endpoint_update(endpoint=endpoint, **incoming.validated_data)
+        return Response(s.EndpointSerializer(endpoint).data)
+
+    @extend_schema(exclude=True)
+    def update(self, request, *args, **kwargs):
+        return self.partial_update(request, *args, **kwargs)
+
+    @extend_schema(request=s.RotateSecretSerializer, responses={200: s.NewSecretSerializer})
+    @action(detail=True, methods=["post"], url_path="rotate-secret")
+    def rotate_secret(self, request, pk=None):
+        """A new signing secret, shown once. The current one stays valid for `overlap_hours`
+        and deliveries carry both signatures meanwhile."""
+        endpoint = self.get_object()
+        incoming = s.RotateSecretSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        overlap = timedelta(hours=incoming.validated_data["overlap_hours"])
+        secret = platform_services.endpoint_rotate_secret(endpoint=endpoint, overlap=overlap)
+        return Response({"secret": secret, "previous_valid_until": timezone.now() + overlap})
+
+    @extend_schema(request=None, responses={202: s.TestEventSerializer})
+    @action(detail=True, methods=["post"])
+    def test(self, request, pk=None):
+        """Send a signed `ping` event to this endpoint alone."""
+        event = platform_services.endpoint_test(endpoint=self.get_object())
+        delivery = event.deliveries.get()
+        return Response(
+            {"webhook_id": event.webhook_id, "delivery_id": delivery.pk},
+            status=status.HTTP_202_ACCEPTED,
+        )
+
+    @extend_schema(request=None, responses={202: s.RetryNowSerializer})
+    @action(detail=True, methods=["post"])
+    def retry(self, request, pk=None):
+        """After an outage: everything pending for this endpoint is sent now, in order."""
+        count = platform_services.endpoint_retry_now(endpoint=self.get_object())
+        return Response({"queued": count}, status=status.HTTP_202_ACCEPTED)
+
+
+class WhoAmI(APIView):
+    """Which platform and key this is: a cheap way to check a key works."""
+
+    @extend_schema(responses={200: s.WhoAmISerializer})
+    def get(self, request):
+        key = request.user.api_key
+        return Response({"platform": key.platform.name, "key": f"imp_{key.prefix}_…"})

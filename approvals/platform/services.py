@@ -1,37 +1,34 @@
-"""Platforms, keys, endpoints, and the outbox: recording events and delivering them."""
+"""Platforms, keys, endpoints, and the outbox: recording events and queueing their delivery.
+Sending is approvals.platform.delivery."""
 
 import hashlib
 import hmac
-import json
-import logging
 import secrets
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import requests
 from django.conf import settings
-from django.core.mail import mail_admins
-from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
-from django.db.models import F, Q
-from django.db.models.functions import Coalesce
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from approvals.platform.endpoint_urls import validate_endpoint_url
 from approvals.platform.models import (
     ApiKey,
-    Attempt,
     Delivery,
     DeliveryStatus,
     Endpoint,
     EndpointSecret,
     Event,
+    EventStream,
+    EventType,
     Platform,
+    PlatformAccount,
 )
-from approvals.platform.signing import generate_secret, signed_headers
-
-log = logging.getLogger(__name__)
+from approvals.platform.signing import generate_secret
+from approvals.timestamps import wire_json
+from config.celery import enqueue_on_commit
 
 # --- platforms, keys, endpoints -----------------------------------------------------------
 
@@ -85,16 +82,62 @@ class NewEndpoint:
     secret: str  # shown once
 
 
+def _event_types(event_types: list[str] | None) -> list[str]:
+    unknown = sorted(set(event_types or []) - set(EventType.values))
+    if unknown:
+        raise ValidationError({"event_types": f"Unknown event types: {', '.join(unknown)}."})
+    return sorted(set(event_types or []))
+
+
 def endpoint_create(
     *, platform: Platform, url: str, event_types: list[str] | None = None, description: str = ""
 ) -> NewEndpoint:
     validate_endpoint_url(url)
     with transaction.atomic():
         endpoint = Endpoint.objects.create(
-            platform=platform, url=url, event_types=event_types or [], description=description
+            platform=platform,
+            url=url,
+            event_types=_event_types(event_types),
+            description=description,
         )
         secret = EndpointSecret.objects.create(endpoint=endpoint, secret=generate_secret())
     return NewEndpoint(endpoint=endpoint, secret=secret.secret)
+
+
+@transaction.atomic
+def endpoint_update(
+    *,
+    endpoint: Endpoint,
+    url: str | None = None,
+    event_types: list[str] | None = None,
+    description: str | None = None,
+    active: bool | None = None,
+) -> Endpoint:
+    """Change where and what an endpoint receives; `active=True` re-enables a disabled one
+    (its circuit starts closed again)."""
+    endpoint = Endpoint.objects.select_for_update(no_key=True).get(pk=endpoint.pk)
+    if url is not None and url != endpoint.url:
+        validate_endpoint_url(url)
+        endpoint.url = url
+    if event_types is not None:
+        endpoint.event_types = _event_types(event_types)
+    if description is not None:
+        endpoint.description = description
+    if active is True and not endpoint.active:
+        _reset_health(endpoint)
+        endpoint.active = True
+        _queue_endpoint(endpoint.pk)  # what waited while it was off goes out now, in order
+    elif active is False:
+        endpoint.active, endpoint.disabled_reason = False, "Disabled by the platform."
+        endpoint.disabled_at = timezone.now()
+    endpoint.save()
+    return endpoint
+
+
+def _reset_health(endpoint: Endpoint) -> None:
+    endpoint.disabled_reason, endpoint.disabled_at = "", None
+    endpoint.failure_streak, endpoint.failing_since = 0, None
+    endpoint.circuit, endpoint.probe_at = "closed", None
 
 
 @transaction.atomic
@@ -102,6 +145,8 @@ def endpoint_rotate_secret(*, endpoint: Endpoint, overlap: timedelta | None = No
     """A new secret; the current ones stay valid for `overlap`, and deliveries are signed
     with all of them meanwhile, so the receiver can switch without missing a message."""
     overlap = settings.WEBHOOK_SECRET_OVERLAP if overlap is None else overlap
+    if overlap < timedelta(0) or overlap > timedelta(days=30):
+        raise ValidationError({"overlap_hours": "Choose an overlap between 0 and 720 hours."})
     until = timezone.now() + overlap
     endpoint.secrets.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=until)).update(
         expires_at=until
@@ -111,223 +156,199 @@ def endpoint_rotate_secret(*, endpoint: Endpoint, overlap: timedelta | None = No
 
 @transaction.atomic
 def endpoint_enable(*, endpoint: Endpoint) -> None:
-    Endpoint.objects.filter(pk=endpoint.pk).update(
-        active=True, disabled_reason="", disabled_at=None, failure_streak=0, failing_since=None
+    endpoint_update(endpoint=endpoint, active=True)
+    endpoint_retry_now(endpoint=endpoint)
+
+
+@transaction.atomic
+def endpoint_retry_now(*, endpoint: Endpoint) -> int:
+    """After an outage: every pending delivery to the endpoint is due now, its circuit is
+    closed, and a worker starts on them (in order per post). Returns how many."""
+    Endpoint.objects.filter(pk=endpoint.pk, active=True).update(
+        circuit="closed", probe_at=None, failure_streak=0
     )
+    pending = Delivery.objects.filter(endpoint=endpoint, status=DeliveryStatus.PENDING)
+    pending.filter(next_attempt_at__gt=timezone.now()).update(next_attempt_at=timezone.now())
+    count = pending.count()
+    _queue_endpoint(endpoint.pk)
+    return count
+
+
+def endpoint_test(*, endpoint: Endpoint) -> Event:
+    """A `ping` event to this endpoint alone, to check the receiver and its signature."""
+    with transaction.atomic():
+        now = timezone.now()
+        body = wire_json({"type": "ping", "timestamp": now, "data": {"endpoint_id": endpoint.pk}})
+        event = Event.objects.create(type="ping", platform=endpoint.platform, body=body)
+        delivery = Delivery.objects.create(event=event, endpoint=endpoint, next_attempt_at=now)
+        _queue_delivery(delivery.pk)
+    return event
 
 
 def endpoint_secrets(*, endpoint: Endpoint, at: datetime) -> list[str]:
+    """The secrets deliveries are signed with now (more than one during a rotation)."""
     return [s.secret for s in endpoint.secrets.all() if s.expires_at is None or s.expires_at > at]
+
+
+def _queue_delivery(delivery_id: int) -> None:
+    from approvals.tasks import deliver_webhook
+
+    enqueue_on_commit(deliver_webhook, delivery_id)
+
+
+def _queue_endpoint(endpoint_id: int | None) -> None:
+    from approvals.tasks import deliver_due
+
+    enqueue_on_commit(deliver_due, endpoint_id)
 
 
 # --- the outbox ---------------------------------------------------------------------------
 
 
-def event_record(*, type: str, data: dict, platform: Platform | None, post=None) -> Event:
-    """Write an event and a delivery per subscribed endpoint; send them once committed.
+def next_sequence(stream: str) -> int:
+    """The next number in `stream` ("post:42"), given out once, in commit order for that
+    stream (the counter row stays locked until the transaction ends)."""
+    table = connection.ops.quote_name(EventStream._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""INSERT INTO {table} ("key", last_sequence) VALUES (%s, 1)
+                ON CONFLICT ("key") DO UPDATE SET last_sequence = {table}.last_sequence + 1
+                RETURNING last_sequence""",
+            [stream],
+        )
+        return cursor.fetchone()[0]
 
-    Call inside the transaction that makes the change, so both commit or neither does.
-    """
+
+def event_record(
+    *,
+    type: str,
+    data: dict,
+    platform: Platform,
+    post=None,
+    stream: str = "",
+    sequence: int | None = None,
+) -> Event:
+    """Write an event for one platform and a delivery per endpoint of it that subscribes;
+    send them once committed. Call inside the transaction that makes the change, so both
+    commit or neither does.
+
+    `stream` and `sequence` order the events of one post (or account): a receiver can drop
+    one older than what it has seen, and an endpoint gets them one after another."""
     now = timezone.now()
-    body = json.dumps(
-        {"type": type, "timestamp": now.isoformat(), "data": data},
-        cls=DjangoJSONEncoder,
-        separators=(",", ":"),
+    body = {"type": type, "timestamp": now, "data": data}
+    if stream:
+        body["sequence"] = sequence
+    event = Event.objects.create(
+        type=type,
+        platform=platform,
+        post=post,
+        stream=stream,
+        sequence=sequence,
+        body=wire_json(body),
     )
-    event = Event.objects.create(type=type, platform=platform, post=post, body=body)
-    endpoints = Endpoint.objects.filter(active=True, platform__active=True)
-    if platform is not None:
-        endpoints = endpoints.filter(platform=platform)
+    # Every endpoint of the platform that subscribes, active or not: one that is paused or
+    # disabled gets what it missed, in order, once it is active again.
+    endpoints = Endpoint.objects.filter(platform=platform)
     deliveries = Delivery.objects.bulk_create(
-        Delivery(event=event, endpoint=endpoint, next_attempt_at=now)
-        for endpoint in endpoints
-        if endpoint.subscribes_to(type)
+        Delivery(event=event, endpoint=e, next_attempt_at=now, stream=stream, sequence=sequence)
+        for e in endpoints
+        if e.subscribes_to(type)
     )
     for delivery in deliveries:
-        _send_on_commit(delivery.pk)
+        if delivery.endpoint.active:
+            _queue_delivery(delivery.pk)
     return event
 
 
-def _send_on_commit(delivery_id: int, countdown: float = 0) -> None:
-    from approvals.tasks import deliver_webhook
+def live_links(*, user) -> QuerySet[PlatformAccount]:
+    return PlatformAccount.objects.filter(
+        user=user, revoked_at__isnull=True, platform__active=True
+    ).select_related("platform")
 
-    transaction.on_commit(
-        lambda: deliver_webhook.apply_async((delivery_id,), countdown=countdown or None)
-    )
+
+def post_event_record(*, type: str, post, data: dict) -> list[Event]:
+    """Tell the platforms that may see this post: the one that submitted it, or, for a post
+    written in the browser, every platform its author is linked to; in both cases only while
+    the author's link to that platform is live. Nobody else. Every event
+    of one change carries the post's next sequence number."""
+    links = {link.platform_id: link for link in live_links(user=post.author)}
+    if post.platform_id is not None:  # while its author is still linked to it
+        audience = [links[post.platform_id].platform] if post.platform_id in links else []
+    else:
+        audience = [link.platform for link in links.values()]
+    if not audience:
+        return []
+    stream = f"post:{post.pk}"
+    sequence = next_sequence(stream)
+    events = []
+    for platform in audience:
+        link = links.get(platform.pk)
+        author = {
+            "username": post.author.username,
+            "platform_user_id": link.platform_user_id if link else None,
+        }
+        events.append(
+            event_record(
+                type=type,
+                platform=platform,
+                post=post,
+                stream=stream,
+                sequence=sequence,
+                data={**data, "author": author},
+            )
+        )
+    return events
+
+
+def account_event_record(*, type: str, account, data: dict) -> list[Event]:
+    """Tell the platforms the account is linked to (and only those) about the account."""
+    links = list(live_links(user=account))
+    if not links:
+        return []
+    stream = f"account:{account.pk}"
+    sequence = next_sequence(stream)
+    return [
+        event_record(
+            type=type,
+            platform=link.platform,
+            stream=stream,
+            sequence=sequence,
+            data={
+                **data,
+                "account": {
+                    "username": account.username,
+                    "platform_user_id": link.platform_user_id,
+                },
+            },
+        )
+        for link in links
+    ]
 
 
 @transaction.atomic
 def deliveries_redeliver(*, deliveries) -> int:
-    """Send these deliveries again from the start of the schedule (operator or platform)."""
+    """Send these deliveries again from the start of the schedule (operator or platform).
+    One a worker is sending right now is left to it."""
+    now = timezone.now()
     ids = list(
         deliveries.filter(endpoint__active=True)
-        .exclude(status=DeliveryStatus.PENDING, leased_until__gt=timezone.now())
+        .exclude(status=DeliveryStatus.PENDING, leased_until__gt=now)
         .values_list("pk", flat=True)
     )
-    Delivery.objects.filter(pk__in=ids).update(
-        status=DeliveryStatus.PENDING,
-        attempt_count=0,
-        next_attempt_at=timezone.now(),
-        leased_until=None,
-        last_error="",
-    )
-    for delivery_id in ids:
-        _send_on_commit(delivery_id)
+    for delivery in Delivery.objects.filter(pk__in=ids).select_for_update(no_key=True):
+        delivery.status, delivery.next_attempt_at = DeliveryStatus.PENDING, now
+        delivery.schedule_from = delivery.attempt_count
+        delivery.leased_until = delivery.lease = None
+        delivery.last_error = ""
+        delivery.save(
+            update_fields=[
+                "status",
+                "next_attempt_at",
+                "schedule_from",
+                "leased_until",
+                "lease",
+                "last_error",
+            ]
+        )
+        _queue_delivery(delivery.pk)
     return len(ids)
-
-
-def outbox_sweep(*, limit: int = 1000) -> list[int]:
-    """Deliveries that are due but that no worker holds: a lost broker message, a dead
-    worker, or a retry too far ahead to keep in the broker. Returns their ids."""
-    now = timezone.now()
-    due = (
-        Delivery.objects.filter(
-            status=DeliveryStatus.PENDING,
-            next_attempt_at__lte=now - settings.OUTBOX_SWEEP_GRACE,
-            endpoint__active=True,
-        )
-        .filter(Q(leased_until__isnull=True) | Q(leased_until__lt=now))
-        .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:limit]
-    )
-    return list(due)
-
-
-# --- sending ------------------------------------------------------------------------------
-
-_session = requests.Session()  # one connection pool per worker process
-
-
-def delivery_attempt(*, delivery_id: int) -> str:
-    """Send one delivery once, if it is due and nobody else is sending it; record the
-    outcome and schedule the next attempt. Safe to call any number of times."""
-    now = timezone.now()
-    lease = timedelta(seconds=2 * settings.WEBHOOK_TIMEOUT_SECONDS)  # outlives the request
-    claimed = (
-        Delivery.objects.filter(
-            pk=delivery_id,
-            status=DeliveryStatus.PENDING,
-            next_attempt_at__lte=now + timedelta(seconds=1),
-            endpoint__active=True,
-        )
-        .filter(Q(leased_until__isnull=True) | Q(leased_until__lt=now))
-        .update(leased_until=now + lease)
-    )
-    if not claimed:
-        return "skipped"
-
-    delivery = Delivery.objects.select_related("event", "endpoint").get(pk=delivery_id)
-    body = delivery.event.body.encode()
-    headers = signed_headers(
-        endpoint_secrets(endpoint=delivery.endpoint, at=now), delivery.event.webhook_id, body
-    )
-    started = time.perf_counter()
-    status_code, excerpt, error, retry_after = None, "", "", None
-    try:
-        response = _session.post(
-            delivery.endpoint.url,
-            data=body,
-            headers=headers,
-            timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
-            allow_redirects=False,
-        )
-        status_code, excerpt = response.status_code, response.text[:500]
-        retry_after = _retry_after(response)
-    except requests.RequestException as exc:
-        error = f"{type(exc).__name__}: {exc}"[:300]
-    latency_ms = int((time.perf_counter() - started) * 1000)
-    return _record_attempt(
-        delivery_id=delivery_id,
-        started_at=now,
-        status_code=status_code,
-        latency_ms=latency_ms,
-        excerpt=excerpt,
-        error=error,
-        retry_after=retry_after,
-    )
-
-
-def _retry_after(response: requests.Response) -> float | None:
-    if response.status_code not in (429, 503):
-        return None
-    try:
-        return max(0.0, float(response.headers.get("Retry-After", "")))
-    except ValueError:
-        return None
-
-
-@transaction.atomic
-def _record_attempt(
-    *,
-    delivery_id: int,
-    started_at: datetime,
-    status_code: int | None,
-    latency_ms: int,
-    excerpt: str,
-    error: str,
-    retry_after: float | None,
-) -> str:
-    delivery = Delivery.objects.select_for_update().select_related("endpoint").get(pk=delivery_id)
-    delivery.attempt_count += 1
-    Attempt.objects.create(
-        delivery=delivery,
-        number=delivery.attempt_count,
-        started_at=started_at,
-        status_code=status_code,
-        latency_ms=latency_ms,
-        response_excerpt=excerpt,
-        error=error,
-    )
-    now = timezone.now()
-    endpoint = delivery.endpoint
-    delivery.last_status_code, delivery.last_error = status_code, error
-    delivery.leased_until = None
-
-    if status_code is not None and 200 <= status_code < 300:
-        delivery.status, delivery.delivered_at, delivery.next_attempt_at = (
-            DeliveryStatus.DELIVERED,
-            now,
-            None,
-        )
-        delivery.save()
-        Endpoint.objects.filter(pk=endpoint.pk).update(
-            last_success_at=now, failure_streak=0, failing_since=None
-        )
-        return "delivered"
-
-    Endpoint.objects.filter(pk=endpoint.pk).update(
-        failure_streak=F("failure_streak") + 1, failing_since=Coalesce("failing_since", now)
-    )
-    endpoint.refresh_from_db()
-    if status_code == 410:
-        _endpoint_disable(endpoint, "The receiver answered 410 Gone.")
-    elif endpoint.failing_since and now - endpoint.failing_since > settings.WEBHOOK_DISABLE_AFTER:
-        _endpoint_disable(endpoint, f"Failing since {endpoint.failing_since:%Y-%m-%d %H:%M} UTC.")
-
-    schedule = settings.WEBHOOK_RETRY_SCHEDULE
-    if not endpoint.active or delivery.attempt_count > len(schedule):
-        delivery.status, delivery.next_attempt_at = DeliveryStatus.FAILED, None
-        delivery.save()
-        return "failed"
-    delay = max(schedule[delivery.attempt_count - 1], retry_after or 0)
-    delivery.next_attempt_at = now + timedelta(seconds=delay)
-    delivery.save()
-    if delay <= settings.WEBHOOK_BROKER_RETRY_MAX_SECONDS:
-        _send_on_commit(delivery.pk, countdown=delay)
-    return "retrying"
-
-
-def _endpoint_disable(endpoint: Endpoint, reason: str) -> None:
-    Endpoint.objects.filter(pk=endpoint.pk).update(
-        active=False, disabled_reason=reason, disabled_at=timezone.now()
-    )
-    endpoint.active = False
-    log.warning("Webhook endpoint %s (%s) disabled: %s", endpoint.pk, endpoint.url, reason)
-    transaction.on_commit(
-        lambda: mail_admins(
-            f"Webhook endpoint disabled: {endpoint.url}",
-            f"Endpoint {endpoint.pk} of {endpoint.platform_id} was disabled. {reason}\n"
-            "Re-enable it in the admin once the receiver is fixed, then redeliver.",
-            fail_silently=True,
-        )
-    )

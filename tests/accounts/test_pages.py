@@ -8,7 +8,7 @@ from accounts import services
 from accounts.models import Role, Sanction, VerificationState
 from approvals.models import Post, State
 from approvals.platform import services as platform_services
-from tests.factories import PostFactory, UserFactory
+from tests.factories import PostFactory, UserFactory, link_account
 
 pytestmark = pytest.mark.django_db
 
@@ -32,6 +32,7 @@ def test_the_post_page_tells_an_unverified_author_why_they_cannot_submit(client,
 
 def test_the_api_refuses_news_from_an_unverified_account_with_the_reasons(newcomer):
     platform = platform_services.platform_create(name="Chirp")
+    link_account(platform=platform, user=newcomer)
     key = platform_services.api_key_create(platform=platform).key
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")

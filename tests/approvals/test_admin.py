@@ -6,7 +6,8 @@ from django.urls import reverse
 from approvals import services
 from approvals.models import Delivery, DeliveryStatus, Endpoint, State
 from approvals.platform import services as platform_services
-from tests.factories import PostFactory, UserFactory
+from approvals.platform.delivery import delivery_send
+from tests.factories import PostFactory, UserFactory, link_account
 
 pytestmark = pytest.mark.django_db
 
@@ -22,6 +23,7 @@ def operator(client):
 def delivery(author, reviewer, receiver):
     platform = platform_services.platform_create(name="Chirp")
     platform_services.endpoint_create(platform=platform, url=receiver.url)
+    link_account(platform=platform, user=author)
     post = PostFactory(author=author, state=State.UNDER_REVIEW, reviewer=reviewer)
     services.post_approve(post=post, by=reviewer)
     return Delivery.objects.get()
@@ -37,7 +39,7 @@ def test_operator_pages_render(client, operator, delivery, model):
 
 
 def test_a_delivery_page_shows_its_attempts(client, operator, delivery):
-    platform_services.delivery_attempt(delivery_id=delivery.pk)
+    delivery_send(delivery_id=delivery.pk)
     page = client.get(reverse("admin:approvals_delivery_change", args=[delivery.pk]))
     assert page.status_code == 200 and "Attempts" in page.content.decode()
 

@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 from approvals import services
 from approvals.models import IdempotencyRecord, Post, State
 from approvals.platform import services as platform_services
+from tests.factories import link_account
 
 pytestmark = pytest.mark.django_db
 
@@ -23,6 +24,13 @@ def platform(db):
 @pytest.fixture
 def api_key(platform):
     return platform_services.api_key_create(platform=platform)
+
+
+@pytest.fixture
+def author(author, platform):
+    """Alice, linked to the platform, so it may submit for her."""
+    link_account(platform=platform, user=author)
+    return author
 
 
 @pytest.fixture
@@ -112,10 +120,12 @@ def test_invalid_input_gets_a_field_message_and_changes_nothing(api, author, ove
     assert not Post.objects.exists()
 
 
-def test_a_duplicate_external_id_is_a_field_error(api, author):
-    api.post(POSTS, payload(author), format="json")
-    response = api.post(POSTS, payload(author), format="json")
-    assert response.status_code == 400 and "external_id" in str(response.json())
+def test_a_duplicate_external_id_is_a_conflict_naming_the_existing_post(api, author):
+    first = api.post(POSTS, payload(author), format="json").json()
+    response = api.post(POSTS, payload(author, title="Another"), format="json")
+    assert response.status_code == 409
+    assert response.json()["post_id"] == first["id"]
+    assert response.json()["code"] == "duplicate_external_id"
     assert Post.objects.count() == 1
 
 
@@ -127,8 +137,9 @@ def test_a_failed_idempotent_create_records_no_response(api, author):
 
 def test_a_platform_sees_only_its_own_posts(api, author):
     other = platform_services.platform_create(name="Other")
+    link_account(platform=other, user=author)
     theirs = services.post_submit_for_platform(
-        platform=other, author=author, title="T", body="B", category="news"
+        platform=other, author=author.username, title="T", body="B", category="news"
     )
     mine = api.post(POSTS, payload(author), format="json").json()
     listed = api.get(POSTS).json()["results"]
@@ -223,3 +234,16 @@ def test_an_unreadable_idempotency_key_is_refused(api, author):
     response = api.post(POSTS, payload(author), format="json", HTTP_IDEMPOTENCY_KEY="k" * 300)
     assert response.status_code == 400 and "Idempotency-Key" in response.json()
     assert not Post.objects.exists()
+
+
+def test_a_submission_costs_at_most_twelve_queries(api, author):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    api.post(POSTS, payload(author, external_id="warm-up"), format="json")  # caches warm
+    with CaptureQueriesContext(connection) as captured:
+        response = api.post(POSTS, payload(author, external_id="counted"), format="json")
+    assert response.status_code == 201
+    # The test's own transaction turns the view's BEGIN/COMMIT into a savepoint pair.
+    queries = [q["sql"] for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]]
+    assert len(queries) <= 12, "\n".join(queries)

@@ -19,10 +19,21 @@ def strict(settings):
         "https://192.168.0.7/hook",
         "https://169.254.169.254/latest/meta-data",
         "https://[::1]/hook",
+        "https://0.0.0.0/hook",
+        "https://100.64.0.1/hook",
+        "https://224.0.0.1/hook",
+        "https://[ff02::1]/hook",
+        "https://[::127.0.0.1]/hook",
+        "https://[::ffff:127.0.0.1]/hook",
+        "https://[64:ff9b::7f00:1]/hook",
+        "https://[2002:7f00:1::]/hook",
+        "https://[2001:0:7f00:1::]/hook",
+        "https://[fe80::1]/hook",
+        "https://[fc00::1]/hook",
     ],
 )
-def test_private_loopback_and_link_local_addresses_are_refused(strict, url):
-    with pytest.raises(ValidationError, match="private or local"):
+def test_addresses_inside_networks_or_carrying_ipv4_are_refused(strict, url):
+    with pytest.raises(ValidationError, match=r"resolves to .*; not connecting"):
         validate_endpoint_url(url)
 
 

@@ -12,6 +12,7 @@ from accounts.selectors import current_pledge
 from accounts.services import identity_approve, identity_submit, pledge_sign, user_create
 from approvals import services
 from approvals.models import Category, Desk
+from approvals.platform import links
 from approvals.platform import services as platform_services
 
 PASSWORD = "imprimatur-demo"
@@ -62,6 +63,11 @@ class Command(BaseCommand):
         platform_services.endpoint_create(platform=platform, url=DEMO_RECEIVER)
         self.stdout.write(f"Demo platform API key (shown once): {key.key}")
         self.stdout.write(f"Webhooks go to the demo receiver at {DEMO_RECEIVER}")
+        for username in ("alice", "olivia", "uma"):  # the platform acts for these accounts
+            invitation = links.ConnectRequest(
+                platform=platform, platform_user_id=f"demo-{username}"
+            )
+            links.link_allow(request=invitation, holder=users[username])
 
         desk = Desk.objects.get(slug="general")
         for reviewer in ("rita", "sam"):

@@ -1,0 +1,14 @@
+"""What the navigation may offer the signed-in user: by role, never by superuser status."""
+
+from accounts.roles import holds
+
+
+def roles(request) -> dict:
+    user = getattr(request, "user", None)
+    return {
+        "can": {
+            "review": holds(user, "approvals.review_post"),
+            "verify": holds(user, "accounts.verify_identity"),
+            "sanction": holds(user, "accounts.apply_sanction"),
+        }
+    }

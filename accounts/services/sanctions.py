@@ -1,0 +1,270 @@
+"""Sanctions: warnings, limitations and suspensions, their appeals, and the strike policy's
+proposals. Senior reviewers decide, never about themselves.
+
+What a sanction does to the account's posts (withdrawing what waits, taking down what is live)
+is the post lifecycle's business: approvals.enforcement calls these functions and then acts on
+the posts, so this module never imports the post services.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts import selectors
+from accounts.models import (
+    AppealOutcome,
+    ProposalStatus,
+    Sanction,
+    SanctionKind,
+    SanctionProposal,
+    Strike,
+    User,
+)
+from accounts.notifications import notify_on_commit
+from accounts.roles import holds
+from accounts.validation import required_text
+from approvals.audit import audit_record
+from approvals.platform.services import account_event_record
+
+
+def _require_senior(by: User, subject: User, refusal: str) -> None:
+    """A senior reviewer (by role, not superuser status), deciding about someone else."""
+    if not holds(by, "accounts.apply_sanction"):
+        raise PermissionDenied("Only senior reviewers decide sanctions.")
+    if by.pk == subject.pk:
+        raise PermissionDenied(refusal)
+
+
+@transaction.atomic
+def proposal_confirm(
+    *, proposal: SanctionProposal, by: User, note: str, reason_code: str = "", pledge_clause=None
+) -> Sanction:
+    proposal = (
+        SanctionProposal.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("user")
+        .get(pk=proposal.pk)
+    )
+    if proposal.status != ProposalStatus.PROPOSED:
+        raise ValidationError({"note": f"This proposal was {proposal.status} already."})
+    sanction = sanction_apply(
+        user=proposal.user,
+        by=by,
+        kind=proposal.kind,
+        days=proposal.days,
+        note=note,
+        reason_code=reason_code,
+        pledge_clause=pledge_clause,
+        proposal=proposal,
+    )
+    _close_proposal(proposal, ProposalStatus.CONFIRMED, by, note)
+    return sanction
+
+
+@transaction.atomic
+def proposal_dismiss(*, proposal: SanctionProposal, by: User, note: str) -> SanctionProposal:
+    proposal = (
+        SanctionProposal.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("user")
+        .get(pk=proposal.pk)
+    )
+    _require_senior(by, proposal.user, "Another senior reviewer must decide a proposal about you.")
+    note = required_text(note, "Say why no sanction is needed.")
+    if proposal.status != ProposalStatus.PROPOSED:
+        raise ValidationError({"note": f"This proposal was {proposal.status} already."})
+    _close_proposal(proposal, ProposalStatus.DISMISSED, by, note)
+    return proposal
+
+
+def _close_proposal(proposal: SanctionProposal, status: str, by: User, note: str) -> None:
+    proposal.status, proposal.decided_by, proposal.decided_at, proposal.note = (
+        status,
+        by,
+        timezone.now(),
+        note,
+    )
+    proposal.save()
+    audit_record(
+        action=f"proposal.{status}",
+        actor=by,
+        account=proposal.user,
+        note=note,
+        data={"proposal_id": proposal.pk, "kind": proposal.kind, "days": proposal.days},
+    )
+
+
+@transaction.atomic
+def sanction_apply(
+    *,
+    user: User,
+    by: User,
+    kind: str,
+    note: str,
+    days: int | None = None,
+    reason_code: str = "",
+    pledge_clause: int | None = None,
+    proposal: SanctionProposal | None = None,
+) -> Sanction:
+    """Warn, limit (no news until a date) or suspend. The platforms the account is linked to
+    hear `account.sanctioned`. (approvals.enforcement.sanction_impose also withdraws a
+    suspended account's waiting posts; call that one from pages.)"""
+    from approvals.models import ReasonCode
+
+    _require_senior(by, user, "You cannot sanction your own account.")
+    note = required_text(note, "Explain the sanction to the account holder.")
+    if kind not in SanctionKind.values:
+        raise ValidationError({"kind": "Choose warning, limitation or suspension."})
+    if kind == SanctionKind.LIMITATION and not days:
+        raise ValidationError({"days": "A limitation needs a number of days."})
+    reason = None
+    if reason_code:
+        reason = ReasonCode.objects.filter(code=reason_code, active=True).first()
+        if reason is None:
+            raise ValidationError({"reason_code": "Choose one of the listed reasons."})
+    pledge = selectors.current_pledge()
+    if pledge_clause and (pledge is None or not 1 <= pledge_clause <= len(pledge.clause_list)):
+        raise ValidationError({"pledge_clause": "No such clause in the current pledge."})
+
+    now = timezone.now()
+    if kind == SanctionKind.WARNING:
+        ends_at = now + settings.WARNING_LIFETIME
+    else:
+        ends_at = now + timedelta(days=days) if days else None
+    sanction = Sanction.objects.create(
+        user=user,
+        kind=kind,
+        reason_code=reason,
+        pledge_clause=pledge_clause,
+        note=note,
+        starts_at=now,
+        ends_at=ends_at,
+        decided_by=by,
+        proposal=proposal,
+    )
+    _audit(sanction, "sanction.apply", by, note)
+    _account_event("account.sanctioned", sanction)
+    notify_on_commit(
+        user=user,
+        subject=f"{sanction.get_kind_display()} on your account",
+        template="sanction",
+        context={
+            "kind": sanction.get_kind_display(),
+            "note": note,
+            "until": f"{ends_at:%d %b %Y}" if ends_at else "",
+            "reason": reason.label if reason else "",
+            "clause": pledge_clause or "",
+        },
+    )
+    return sanction
+
+
+@transaction.atomic
+def sanction_lift(*, sanction: Sanction, by: User, note: str) -> Sanction:
+    sanction = (
+        Sanction.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("user")
+        .get(pk=sanction.pk)
+    )
+    _require_senior(by, sanction.user, "Another senior reviewer must lift a sanction on you.")
+    note = required_text(note, "Say why the sanction is lifted.")
+    if not sanction.is_active():
+        raise ValidationError({"note": "This sanction is not in force."})
+    sanction.lifted_at, sanction.lifted_by, sanction.lift_note = timezone.now(), by, note
+    sanction.save()
+    _audit(sanction, "sanction.lift", by, note)
+    _account_event("account.reinstated", sanction)
+    notify_on_commit(
+        user=sanction.user,
+        subject=f"{sanction.get_kind_display()} lifted",
+        template="sanction_lifted",
+        context={"kind": sanction.get_kind_display(), "note": note},
+    )
+    return sanction
+
+
+@transaction.atomic
+def sanction_appeal(*, sanction: Sanction, by: User, statement: str) -> Sanction:
+    statement = required_text(statement, "Say why the sanction should change.", "statement")
+    sanction = (
+        Sanction.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("user")
+        .get(pk=sanction.pk)
+    )
+    if sanction.user_id != by.pk:
+        raise PermissionDenied("Only the account holder may appeal their sanction.")
+    if sanction.appealed_at is not None:
+        raise ValidationError({"statement": "A sanction can be appealed only once."})
+    if timezone.now() > sanction.may_appeal_until():
+        raise ValidationError({"statement": "The appeal window for this sanction has closed."})
+    sanction.appealed_at, sanction.appeal_statement = timezone.now(), statement
+    sanction.save()
+    _audit(sanction, "sanction.appeal", by, statement)
+    return sanction
+
+
+@transaction.atomic
+def sanction_appeal_decide(*, sanction: Sanction, by: User, overturn: bool, note: str) -> Sanction:
+    """A senior reviewer who neither imposed the sanction nor is its subject decides its
+    appeal. Overturning lifts it, removes the strikes behind it and restores standing."""
+    sanction = (
+        Sanction.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("user")
+        .get(pk=sanction.pk)
+    )
+    _require_senior(by, sanction.user, "Another senior reviewer must decide your own appeal.")
+    if sanction.decided_by_id == by.pk:
+        raise PermissionDenied("Another senior reviewer must decide an appeal of your sanction.")
+    note = required_text(note, "Explain the decision.")
+    if not sanction.appeal_pending:
+        raise ValidationError({"note": "There is no open appeal on this sanction."})
+    now = timezone.now()
+    sanction.appeal_outcome = AppealOutcome.OVERTURNED if overturn else AppealOutcome.UPHELD
+    sanction.appeal_decided_by, sanction.appeal_decided_at, sanction.appeal_note = by, now, note
+    if overturn:
+        if sanction.lifted_at is None:
+            sanction.lifted_at, sanction.lifted_by, sanction.lift_note = now, by, note
+        Strike.objects.filter(
+            user=sanction.user, removed_at__isnull=True, created_at__lte=sanction.starts_at
+        ).update(removed_at=now, removed_reason="Sanction overturned on appeal.")
+    sanction.save()
+    _audit(sanction, f"sanction.appeal_{sanction.appeal_outcome}", by, note)
+    if overturn:
+        _account_event("account.reinstated", sanction)
+    notify_on_commit(
+        user=sanction.user,
+        subject=f"Appeal {sanction.get_appeal_outcome_display().lower()}",
+        template="sanction_appeal",
+        context={"outcome": sanction.get_appeal_outcome_display(), "note": note},
+    )
+    return sanction
+
+
+def _audit(sanction: Sanction, action: str, by: User, note: str) -> None:
+    audit_record(
+        action=action,
+        actor=by,
+        account=sanction.user,
+        reason_code=sanction.reason_code,
+        note=note,
+        data={
+            "sanction_id": sanction.pk,
+            "kind": sanction.kind,
+            "ends_at": sanction.ends_at.isoformat() if sanction.ends_at else None,
+        },
+    )
+
+
+def _account_event(event_type: str, sanction: Sanction) -> None:
+    account_event_record(
+        type=event_type,
+        account=sanction.user,
+        data={
+            "sanction_id": sanction.pk,
+            "kind": sanction.kind,
+            "starts_at": sanction.starts_at,
+            "ends_at": sanction.ends_at,
+            "standing": selectors.account_standing(user=sanction.user).kind,
+        },
+    )
