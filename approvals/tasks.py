@@ -2,19 +2,44 @@
 
 from celery import shared_task
 
-from approvals.platform import services
+from approvals import enforcement, retention
+from approvals.health import heartbeat
+from approvals.platform import delivery
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
-def deliver_webhook(delivery_id: int) -> str:
-    """Send one webhook delivery if it is due and nobody else holds it."""
-    return services.delivery_attempt(delivery_id=delivery_id)
+def deliver_webhook(delivery_id: int) -> dict:
+    """Send this delivery (and, under load, other due ones with it, in one batch)."""
+    return delivery.deliveries_send(first=delivery_id)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def deliver_due(endpoint_id: int | None = None) -> dict:
+    """Send a batch of due deliveries (of one endpoint, or any)."""
+    return delivery.deliveries_send(endpoint_id=endpoint_id)
 
 
 @shared_task(ignore_result=True)
 def sweep_outbox() -> int:
-    """The safety net (beat): enqueue every delivery that is due but not being sent."""
-    due = services.outbox_sweep()
-    for delivery_id in due:
-        deliver_webhook.delay(delivery_id)
-    return len(due)
+    """The safety net (beat): start a sender for every endpoint with due deliveries that no
+    worker holds, and resume takedowns whose next chunk was never queued."""
+    heartbeat("worker")
+    endpoints = delivery.endpoints_with_due_deliveries()
+    for endpoint_id in endpoints:
+        deliver_due.delay(endpoint_id)
+    for takedown_id in enforcement.takedowns_unfinished():
+        continue_takedown.delay(takedown_id)
+    return len(endpoints)
+
+
+@shared_task(ignore_result=True)
+def prune_old_records() -> dict:
+    """Forget what has aged past its use, in small batches (approvals.retention)."""
+    pruned = retention.prune()
+    return {k: v for k, v in pruned.__dict__.items() if k != "longest_batch_seconds"}
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def continue_takedown(takedown_id: int) -> int:
+    """Revoke the next chunk of an account's live posts; queues itself for the one after."""
+    return enforcement.takedown_continue(takedown_id=takedown_id)

@@ -1,6 +1,7 @@
 """A real HTTP webhook receiver for tests: a threaded server on a free loopback port that
 records every request and answers from a script (status codes, delays, going down)."""
 
+import contextlib
 import threading
 import time
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ class Receiver:
     delay: float = 0.0  # seconds before each answer
     received: list[Received] = field(default_factory=list)
     extra_headers: dict[str, str] = field(default_factory=dict)
+    answer: bytes = b"ok"  # the body of every answer
     _server: ThreadingHTTPServer | None = None
     _port: int = 0
     arrived: threading.Event = field(default_factory=threading.Event)
@@ -42,14 +44,22 @@ class Receiver:
                 self.send_response(status)
                 for name, value in receiver.extra_headers.items():
                     self.send_header(name, value)
-                self.send_header("Content-Length", "2")
+                self.send_header("Content-Length", str(len(receiver.answer)))
                 self.end_headers()
-                self.wfile.write(b"ok")
+                self.wfile.write(receiver.answer)
 
             def log_message(self, *args):
                 pass
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", self._port), Handler)
+            def handle(self):
+                # The sender may give up (timeout, killed) before the answer: nothing to do.
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    super().handle()
+
+        class Server(ThreadingHTTPServer):
+            request_queue_size = 1024  # a concurrent sender must not hit a 5-deep backlog
+
+        self._server = Server(("127.0.0.1", self._port), Handler)
         self._server.daemon_threads = True
         self._port = self._server.server_address[1]
         threading.Thread(target=self._server.serve_forever, daemon=True).start()

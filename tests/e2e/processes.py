@@ -22,10 +22,20 @@ def database_url() -> str:
     return f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"
 
 
+def spawn(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
+    """Start a process in its own process group (so a test can signal all of it), its output
+    appended to `log`."""
+    with open(log, "ab") as out:
+        return subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+
 class Worker:
     """`celery worker -B` in its own process group, so a test can SIGKILL all of it."""
 
-    def __init__(self, **env: str):
+    def __init__(self, with_beat: bool = True, **env: str):
+        self.with_beat = with_beat
         self.dir = Path(tempfile.mkdtemp(prefix="imprimatur-worker-"))
         self.env = {
             **os.environ,
@@ -60,7 +70,7 @@ class Worker:
             "-A",
             "config",
             "worker",
-            "-B",
+            *(["-B"] if self.with_beat else []),
             "--loglevel=INFO",
             f"--pool={self.env.get('CELERY_WORKER_POOL', 'prefork')}",
             f"--concurrency={self.env.get('CELERY_WORKER_CONCURRENCY', '2')}",
@@ -70,15 +80,7 @@ class Worker:
             "--schedule",
             str(self.dir / "beat-schedule"),
         ]
-        with open(self.log, "ab") as log:
-            self.process = subprocess.Popen(
-                command,
-                cwd=ROOT,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+        self.process = spawn(command, self.env, self.log)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if "ready." in self.log.read_text(errors="replace"):

@@ -11,7 +11,7 @@ from approvals import services
 from approvals.models import Delivery, DeliveryStatus
 from approvals.platform import services as platform_services
 from tests.e2e.processes import Worker, wait_for
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD, UserFactory, link_account
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -39,9 +39,10 @@ def scene(desk, receiver):
     endpoint = platform_services.endpoint_create(platform=platform, url=receiver.url)
     author = UserFactory(username="alice", display_name="Alice Author")
     reviewer = UserFactory(username="rita", display_name="Rita Reviewer", reviewer_on=[desk])
+    link_account(platform=platform, user=author)
     post = services.post_submit_for_platform(
         platform=platform,
-        author=author,
+        author=author.username,
         title="Tram",
         body="30 to 2.",
         category="news",
