@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export PORT
 
-.PHONY: run test install lint bench clean
+.PHONY: run test install lint bench chaos screening-report clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,10 +16,14 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
+# Local settings (DEBUG, a local-only secret, loopback webhooks) only where asked for: every
+# entry point defaults to production settings, which refuse to start without SECRET_KEY.
+LOCAL = DJANGO_SETTINGS_MODULE=config.settings.local
+
 run: install
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py seed_demo
-	$(VENV)/bin/honcho --procfile Procfile.dev start
+	$(LOCAL) $(PY) manage.py migrate --noinput
+	$(LOCAL) $(PY) manage.py seed_demo
+	$(LOCAL) $(VENV)/bin/honcho --procfile Procfile.dev start
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -28,6 +32,16 @@ test: install
 # databases from, REDIS_URL); writes bench/results.json.
 bench: install
 	$(PY) bench/run.py
+
+# Faults under load: receiver down, worker killed, Redis restarted, PostgreSQL connections
+# killed, two workers and one beat. Needs PostgreSQL and redis-server; writes bench/chaos.json.
+chaos: install
+	$(PY) bench/run_chaos.py
+
+# Screening's recall and false positives on the labelled corpus (tests/data/), per evasion kind.
+screening-report: install
+	$(LOCAL) $(PY) manage.py migrate --noinput -v0
+	$(LOCAL) $(PY) manage.py screening_report
 
 lint: install
 	$(VENV)/bin/ruff check .

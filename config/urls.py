@@ -2,9 +2,12 @@ from django.contrib import admin
 from django.urls import include, path
 
 from approvals import views
+from approvals.health import Healthz
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("healthz", Healthz.as_view(), name="healthz"),
+    path("accounts/", include("approvals.platform.urls")),
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("approvals.api.urls")),

@@ -25,6 +25,10 @@ THIRD_PARTY_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "pgtrigger",
+    "pghistory",
+    "axes",
+    "health_check",
 ]
 LOCAL_APPS = [
     "accounts",
@@ -42,6 +46,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "config.middleware.HistoryContextMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: answers a locked-out login with 429
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -57,6 +63,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "accounts.context_processors.roles",
             ],
         },
     },
@@ -76,10 +83,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Which process a connection belongs to, in pg_stat_activity.
+    DATABASES["default"].setdefault("OPTIONS", {})["application_name"] = env(
+        "DATABASE_APPLICATION_NAME", default="imprimatur"
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out login outright
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -87,6 +100,16 @@ ANONYMOUS_USER_NAME = None  # guardian: no anonymous user row
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# Failed logins (every login form, the admin's included): after AXES_FAILURE_LIMIT wrong
+# passwords for one username, that username is locked out for AXES_COOLOFF_MINUTES, whatever
+# the password, and so is an address that failed that often; the answer is a 429 page.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.float("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one reaching the limit
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_SENSITIVE_PARAMETERS = ["password", "new_password1", "new_password2", "document_number"]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -110,12 +133,20 @@ STORAGES = {
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")  # links in emails
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Imprimatur <noreply@imprimatur.local>")
+SERVER_EMAIL = env("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
+# Operators told about disabled endpoints and server errors: "Name <a@b>, Other <c@d>".
+ADMINS = [
+    (address.split("<")[0].strip() or address, address.split("<")[-1].rstrip(">").strip())
+    for address in env.list("ADMINS", default=[])
+]
 
 # Celery: Redis when REDIS_URL is set, otherwise kombu's filesystem transport under var/
 # (an embedded broker that works across processes). Never eager mode.
 REDIS_URL = env("REDIS_URL", default="")
 BROKER_DIR = Path(env("CELERY_BROKER_DIR", default=str(BASE_DIR / "var" / "broker")))
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
+if REDIS_URL:
+    CELERY_BROKER_TRANSPORT = "config.broker:Transport"  # survives Redis going away
 CELERY_BROKER_TRANSPORT_OPTIONS = (
     {"visibility_timeout": 3600}
     if REDIS_URL
@@ -123,7 +154,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),
         "processed_folder": str(BROKER_DIR / "processed"),
+        "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
+        # Look for new messages every 50 ms, not every second: a local run's webhooks go
+        # out about as fast as with Redis.
+        "polling_interval": 0.05,
     }
 )
 if not REDIS_URL:
@@ -140,12 +175,22 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = 60
 CELERY_TASK_TIME_LIMIT = 90
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A broker outage is waited out, however long: workers reconnect by themselves.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_BROKER_CONNECTION_TIMEOUT = 4
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
+CELERY_BEAT_SCHEDULER = "config.beat:SingleBeatScheduler"  # one beat at a time
 CELERY_BEAT_SCHEDULE = {
     "sweep-outbox": {
         "task": "approvals.tasks.sweep_outbox",
         "schedule": env.float("OUTBOX_SWEEP_SECONDS", default=30.0),
     },
+    "sweep-notifications": {
+        "task": "accounts.notifications.sweep_notifications",
+        "schedule": env.float("OUTBOX_SWEEP_SECONDS", default=30.0),
+    },
     "record-lapsed-strikes": {"task": "accounts.tasks.record_lapsed_strikes", "schedule": 3600.0},
+    "prune-old-records": {"task": "approvals.tasks.prune_old_records", "schedule": 3600.0},
 }
 
 if REDIS_URL:  # shared by every process: API throttling counts across gunicorn workers
@@ -167,7 +212,29 @@ WEBHOOK_DISABLE_AFTER = timedelta(hours=env.float("WEBHOOK_DISABLE_AFTER_HOURS",
 WEBHOOK_SECRET_OVERLAP = timedelta(hours=env.float("WEBHOOK_SECRET_OVERLAP_HOURS", default=24))
 WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=DEBUG)
 WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=DEBUG)
+# Retention (approvals.retention, hourly): what is forgotten after how many days; never the
+# audit trail.
+IDEMPOTENCY_RETENTION_DAYS = env.float("IDEMPOTENCY_RETENTION_DAYS", default=7)
+ATTEMPT_RETENTION_DAYS = env.float("ATTEMPT_RETENTION_DAYS", default=30)
+EVENT_BODY_RETENTION_DAYS = env.float("EVENT_BODY_RETENTION_DAYS", default=90)
+RETENTION_BATCH_SIZE = env.int("RETENTION_BATCH_SIZE", default=5000)
+# /healthz: a heartbeat older than this, or a due webhook waiting longer, is unhealthy.
+HEALTH_HEARTBEAT_MAX_AGE_SECONDS = env.float(
+    "HEALTH_HEARTBEAT_MAX_AGE_SECONDS", default=3 * env.float("OUTBOX_SWEEP_SECONDS", default=30)
+)
+HEALTH_MAX_DELIVERY_LAG_SECONDS = env.float("HEALTH_MAX_DELIVERY_LAG_SECONDS", default=300)
 OUTBOX_SWEEP_GRACE = timedelta(seconds=env.float("OUTBOX_SWEEP_GRACE_SECONDS", default=10))
+# A worker leases up to this many due deliveries at once and sends them concurrently.
+WEBHOOK_BATCH_SIZE = env.int("WEBHOOK_BATCH_SIZE", default=200)
+WEBHOOK_SEND_CONCURRENCY = env.int("WEBHOOK_SEND_CONCURRENCY", default=32)
+# Circuit breaker: after this many failures in a row an endpoint gets nothing until a probe
+# (one delivery) succeeds; probes wait FIRST_PROBE seconds, doubling up to MAX_PROBE.
+WEBHOOK_CIRCUIT_FAILURES = env.int("WEBHOOK_CIRCUIT_FAILURES", default=5)
+WEBHOOK_CIRCUIT_FIRST_PROBE_SECONDS = env.float("WEBHOOK_CIRCUIT_FIRST_PROBE_SECONDS", default=5)
+WEBHOOK_CIRCUIT_MAX_PROBE_SECONDS = env.float("WEBHOOK_CIRCUIT_MAX_PROBE_SECONDS", default=600)
+
+# API request bodies: a post's body is text, so 1 MiB is plenty (413 above it).
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "approvals.api.schema.ImprimaturAutoSchema",
@@ -176,6 +243,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["approvals.api.throttling.ApiKeyRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"api_key": env("API_RATE_PER_KEY", default="6000/minute")},
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["approvals.api.parsers.BoundedJSONParser"],
     "EXCEPTION_HANDLER": "approvals.api.errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
 }
@@ -188,6 +256,20 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "OAS_VERSION": "3.1.0",
+    "WEBHOOKS": [
+        f"approvals.api.webhooks.{name}"
+        for name in (
+            "post_cleared",
+            "post_approved",
+            "post_rejected",
+            "post_changes_requested",
+            "post_revoked",
+            "account_sanctioned",
+            "account_reinstated",
+            "ping",
+        )
+    ],
 }
 
 # Review and account policy
@@ -199,12 +281,27 @@ WARNING_LIFETIME = timedelta(days=env.int("WARNING_LIFETIME_DAYS", default=90))
 STRIKE_POLICY = env("STRIKE_POLICY", default="1:warning,3:limitation:30,5:suspension")
 # Key for the salted hash of identity document numbers (defaults to one derived from SECRET_KEY).
 IDENTITY_HASH_KEY = env("IDENTITY_HASH_KEY", default="")
+# Key of the audit chain's HMAC (defaults to one derived from SECRET_KEY). Keep it out of the
+# database, and keep it: entries written under another key no longer verify.
+AUDIT_CHAIN_KEY = env("AUDIT_CHAIN_KEY", default="")
 REVIEW_QUEUE_PAGE_SIZE = env.int("REVIEW_QUEUE_PAGE_SIZE", default=25)
-# Words that make the screening step treat a post filed as "other" as news.
-SCREENING_NEWS_WORDS = env.list(
-    "SCREENING_NEWS_WORDS",
-    default=["breaking", "election", "minister", "government", "police", "war", "protest"],
-)
+# Screening: a post filed as "other" whose score (the weights of the watched terms and news
+# sources it matches, approvals.screening) reaches this goes to review as news.
+SCREENING_THRESHOLD = env.float("SCREENING_THRESHOLD", default=1.0)
+# Negative-weight terms (an everyday, first-person voice) take off at most this much in all.
+SCREENING_MAX_DISCOUNT = env.float("SCREENING_MAX_DISCOUNT", default=0.5)
+# Each process re-reads the terms at most this often (the admin's changes apply within it).
+SCREENING_CACHE_SECONDS = env.float("SCREENING_CACHE_SECONDS", default=30.0)
+# Account-wide takedowns revoke this many posts per transaction (a task works through them).
+TAKEDOWN_CHUNK_SIZE = env.int("TAKEDOWN_CHUNK_SIZE", default=200)
+# How long a platform's onboarding and connect links stay valid.
+PLATFORM_CONNECT_MAX_AGE = timedelta(hours=env.float("PLATFORM_CONNECT_MAX_AGE_HOURS", default=72))
+
+# Row history (django-pghistory, PostgreSQL triggers) of sanctions, strikes, identities,
+# signatures, desk assignments, endpoints, keys and account links: every insert, update and
+# delete, kept append-only.
+# (accounts.history.tracked on the models.)
+PGHISTORY_APPEND_ONLY = True
 
 LOGGING = {
     "version": 1,
