@@ -1,5 +1,5 @@
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
 from approvals.api import views
@@ -18,5 +18,11 @@ urlpatterns = [
     path("v1/account-links/", views.ConnectLinkView.as_view(), name="account-link"),
     path("v1/whoami/", views.WhoAmI.as_view(), name="whoami"),
     path("schema/", SpectacularAPIView.as_view(**public), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="schema", **public), name="docs"),
+    path(
+        "docs/",
+        SpectacularSwaggerSplitView.as_view(
+            url_name="schema", template_name="api/docs.html", **public
+        ),
+        name="docs",
+    ),
 ]

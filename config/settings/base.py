@@ -3,6 +3,8 @@
 from datetime import timedelta
 from pathlib import Path
 
+from csp.constants import NONCE, NONE, SELF
+
 from config.env import BASE_DIR, env
 
 SECRET_KEY = env("SECRET_KEY", default="")
@@ -29,6 +31,7 @@ THIRD_PARTY_APPS = [
     "pghistory",
     "axes",
     "health_check",
+    "csp",
 ]
 LOCAL_APPS = [
     "accounts",
@@ -38,6 +41,7 @@ INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -64,6 +68,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.roles",
+                "csp.context_processors.nonce",
             ],
         },
     },
@@ -235,6 +240,27 @@ WEBHOOK_CIRCUIT_MAX_PROBE_SECONDS = env.float("WEBHOOK_CIRCUIT_MAX_PROBE_SECONDS
 
 # API request bodies: a post's body is text, so 1 MiB is plenty (413 above it).
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)
+# Forms: a post is at most a few tens of kilobytes; nothing here takes uploads.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("FORM_MAX_BODY_BYTES", default=512 * 1024)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 400  # bulk forms stay far below this
+FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
+
+# Content Security Policy (django-csp): scripts and styles only from this site, or inline
+# with this response's nonce; no plug-ins, no framing, forms post only here.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "approvals.api.schema.ImprimaturAutoSchema",

@@ -36,6 +36,33 @@ def browser_type_launch_args(browser_type_launch_args):
     }
 
 
+@pytest.fixture(autouse=True)
+def _no_content_security_policy_refusals(request):
+    """Every browser test also checks that the Content Security Policy refused nothing on any
+    page it opened: a refused script or style is a page that silently half works."""
+    if "browser" not in request.fixturenames and "page" not in request.fixturenames:
+        yield
+        return
+    browser = request.getfixturevalue("browser")
+    refused: list[str] = []
+    new_context = browser.new_context
+
+    def watched_context(*args, **kwargs):
+        context = new_context(*args, **kwargs)
+        context.on(
+            "console",
+            lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None,
+        )
+        return context
+
+    browser.new_context = watched_context
+    try:
+        yield
+    finally:
+        del browser.new_context
+    assert not refused, refused
+
+
 @pytest.fixture
 def screenshot():
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
