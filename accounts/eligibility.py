@@ -26,7 +26,7 @@ def submission_blockers(user: User, *, needs_review: bool) -> list[str]:
         return _daily_cap_blockers(user)
 
     blockers = []
-    if not user.is_verified:
+    if not user.identity_verified:
         blockers.append(
             "Verify your identity (legal name and an identity document) before submitting "
             "news or current affairs."
@@ -50,7 +50,7 @@ def submission_blockers(user: User, *, needs_review: bool) -> list[str]:
 
 
 def _daily_cap_blockers(user: User) -> list[str]:
-    if user.is_verified:
+    if user.identity_verified:
         return []
     from approvals.models import Category, Post
 

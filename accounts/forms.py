@@ -109,3 +109,14 @@ class AlwaysReviewForm(forms.Form):
         initial="on",
     )
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class SecondFactorForm(forms.Form):
+    token = forms.CharField(
+        label="Code",
+        max_length=20,
+        help_text="The 6-digit code your authenticator app shows, or one of your recovery codes.",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}
+        ),
+    )

@@ -48,7 +48,9 @@ class User(AbstractUser):
         return self.display_name or self.get_full_name() or self.username
 
     @property
-    def is_verified(self) -> bool:
+    def identity_verified(self) -> bool:
+        """Has staff checked this account holder's real name? (Not to be confused with
+        django-otp's `is_verified()`: has this session passed the second factor.)"""
         identity = getattr(self, "identity", None)
         return identity is not None and identity.state == VerificationState.VERIFIED
 

@@ -22,5 +22,8 @@ urlpatterns = [
         views.sanctions_decide,
         name="sanctions_decide",
     ),
+    path("two-factor/", views.two_factor, name="two_factor"),
+    path("two-factor/setup/", views.two_factor_setup, name="two_factor_setup"),
+    path("two-factor/recovery-codes/", views.recovery_codes, name="recovery_codes"),
     path("", include("django.contrib.auth.urls")),
 ]

@@ -1,14 +1,22 @@
 """Account pages: sign-up, identity, pledge, my standing; staff verification queue and the
 senior reviewers' sanctions desk. Views call services and show their errors."""
 
+import io
+from base64 import b32encode, b64encode
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import selectors, services
 from accounts.forms import (
@@ -17,12 +25,14 @@ from accounts.forms import (
     IdentityForm,
     PledgeSignForm,
     SanctionForm,
+    SecondFactorForm,
     SignUpForm,
     StatementForm,
     TakedownForm,
 )
 from accounts.models import Identity, Sanction, SanctionProposal, User
 from accounts.roles import role_required
+from accounts.services import two_factor as two_factor_service
 from approvals import enforcement
 
 
@@ -67,6 +77,7 @@ def standing(request: HttpRequest) -> HttpResponse:
         "sanctions": user.sanctions.select_related("reason_code"),
         "post_appeals": user.posts.filter(appealed_at__isnull=False).order_by("-appealed_at"),
         "appeal_form": StatementForm(),
+        "second_factor": two_factor_service.summary(user),
     }
     return render(request, "accounts/standing.html", context)
 
@@ -282,3 +293,89 @@ def sanctions_decide(request: HttpRequest, kind: str, pk: int, decision: str) ->
     else:
         messages.success(request, "Done.")
     return redirect("sanctions_desk")
+
+
+# --- the second factor (staff) -------------------------------------------------------------
+
+
+def _next(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    safe = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if safe and target else reverse("home")
+
+
+@login_required
+def two_factor(request: HttpRequest) -> HttpResponse:
+    """Pass the second factor for this session: an authenticator code or a recovery code."""
+    user = request.user
+    if not two_factor_service.has_second_factor(user):
+        return redirect(f"{reverse('two_factor_setup')}?{urlencode({'next': _next(request)})}")
+    form = SecondFactorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        device = two_factor_service.check(user=user, token=form.cleaned_data["token"])
+        if device is not None:
+            otp_login(request, device)
+            if device.name == two_factor_service.RECOVERY:
+                left = device.token_set.count()
+                messages.warning(request, f"Recovery code used; {left} left.")
+            return redirect(_next(request))
+        form.add_error("token", "That code is not valid (or was used already). Try again.")
+    return render(request, "accounts/two_factor.html", {"form": form, "next": _next(request)})
+
+
+@login_required
+def two_factor_setup(request: HttpRequest) -> HttpResponse:
+    """Add an authenticator app: scan, confirm with a code, keep the recovery codes.
+
+    Replacing an existing authenticator needs this session to have passed the second factor
+    already, so a stolen password alone cannot swap in the thief's phone."""
+    user = request.user
+    if two_factor_service.has_second_factor(user) and not user.is_verified():
+        return redirect(f"{reverse('two_factor')}?{urlencode({'next': _next(request)})}")
+    form = SecondFactorForm(request.POST or None)
+    device_id = request.session.get("two_factor_device")
+    device = TOTPDevice.objects.filter(pk=device_id, user=user, confirmed=False).first()
+    if request.method == "POST" and device is not None and form.is_valid():
+        try:
+            device, codes = two_factor_service.authenticator_confirm(
+                user=user, device_id=device.pk, token=form.cleaned_data["token"]
+            )
+        except ValueError as error:
+            form.add_error("token", str(error))
+        else:
+            request.session.pop("two_factor_device", None)
+            otp_login(request, device)
+            return render(
+                request, "accounts/recovery_codes.html", {"codes": codes, "next": _next(request)}
+            )
+    if device is None or request.method == "GET":
+        device = two_factor_service.authenticator_start(user=user)
+        request.session["two_factor_device"] = device.pk
+    context = {
+        "form": form,
+        "next": _next(request),
+        "secret": b32encode(device.bin_key).decode(),
+        "qr": _qr_data_uri(device.config_url),
+    }
+    return render(request, "accounts/two_factor_setup.html", context)
+
+
+@login_required
+@require_POST
+def recovery_codes(request: HttpRequest) -> HttpResponse:
+    """New recovery codes, for a session that has passed the second factor."""
+    if not (request.user.is_verified() and two_factor_service.has_second_factor(request.user)):
+        raise PermissionDenied
+    codes = two_factor_service.recovery_codes_renew(user=request.user)
+    return render(request, "accounts/recovery_codes.html", {"codes": codes, "next": ""})
+
+
+def _qr_data_uri(text: str) -> str:
+    import qrcode
+    import qrcode.image.svg
+
+    out = io.BytesIO()
+    qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage).save(out)
+    return "data:image/svg+xml;base64," + b64encode(out.getvalue()).decode()

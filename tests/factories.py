@@ -2,6 +2,7 @@
 
 import factory
 from django.contrib.auth.models import Group
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
 from accounts.models import (
     DocumentType,
@@ -12,6 +13,7 @@ from accounts.models import (
     VerificationState,
 )
 from accounts.selectors import current_pledge
+from accounts.services.two_factor import RECOVERY
 from approvals import services
 from approvals.models import Category, Desk, Post, State
 
@@ -133,3 +135,18 @@ def link_account(*, platform, user, platform_user_id: str = ""):
         platform=platform, platform_user_id=platform_user_id or f"{platform.pk}-{user.username}"
     )
     return links.link_allow(request=invitation, holder=user)
+
+
+def second_factor_device(user) -> StaticDevice:
+    """The staff member's recovery-code device, as if they had set up their second factor."""
+    device, _ = StaticDevice.objects.get_or_create(
+        user=user, name=RECOVERY, defaults={"confirmed": True}
+    )
+    return device
+
+
+def one_time_code(user) -> str:
+    """A fresh recovery code for a staff member, for tests that log in through the forms."""
+    token = StaticToken.random_token()
+    second_factor_device(user).token_set.create(token=token)
+    return token

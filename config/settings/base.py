@@ -32,6 +32,9 @@ THIRD_PARTY_APPS = [
     "axes",
     "health_check",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
 ]
 LOCAL_APPS = [
     "accounts",
@@ -47,6 +50,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "config.middleware.SecondFactorMiddleware",  # staff pass the second factor first
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -240,6 +245,11 @@ WEBHOOK_CIRCUIT_MAX_PROBE_SECONDS = env.float("WEBHOOK_CIRCUIT_MAX_PROBE_SECONDS
 
 # API request bodies: a post's body is text, so 1 MiB is plenty (413 above it).
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)
+# Two-factor (django-otp): every staff account (reviewers, senior reviewers, operators, admin
+# users) needs an authenticator app; see accounts/services/two_factor.py.
+TWO_FACTOR_REQUIRED_FOR_STAFF = env.bool("TWO_FACTOR_REQUIRED_FOR_STAFF", default=True)
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Imprimatur")
+
 # Forms: a post is at most a few tens of kilobytes; nothing here takes uploads.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("FORM_MAX_BODY_BYTES", default=512 * 1024)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 400  # bulk forms stay far below this

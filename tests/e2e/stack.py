@@ -28,8 +28,6 @@ import requests
 from tests.e2e.processes import Worker, database_url, spawn, wait_for
 from tests.receiver import Receiver
 
-PASSWORD = "correct horse battery staple"
-
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -380,16 +378,10 @@ def _csrf(text: str) -> str | None:
 
 
 def _log_in(session: requests.Session, base: str, username: str) -> bool:
+    from tests.logins import log_in_over_http  # needs Django set up, as make_scene does
+
     try:
-        page = session.get(f"{base}/accounts/login/", timeout=10)
-        token = _csrf(page.text)
-        response = session.post(
-            f"{base}/accounts/login/",
-            data={"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token},
-            headers={"Referer": f"{base}/accounts/login/"},
-            timeout=10,
-        )
-        return response.status_code == 200 and "Log out" in response.text
+        return "Log out" in log_in_over_http(session, base, username).text
     except requests.RequestException:
         return False
 

@@ -6,6 +6,7 @@ from playwright.sync_api import Page, expect
 
 from accounts.models import Role
 from tests.factories import PASSWORD, UserFactory
+from tests.logins import pass_second_factor_in_browser
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -52,6 +53,7 @@ def test_a_new_user_gets_verified_signs_the_pledge_and_submits_news(
     staff.get_by_label("Username").fill("vera")
     staff.get_by_label("Password").fill(PASSWORD)
     staff.get_by_role("button", name="Log in").click()
+    pass_second_factor_in_browser(staff, "vera")
     staff.goto(f"{base}/accounts/verifications/")
     expect(staff.get_by_text("Nina Newcomb")).to_be_visible()
     screenshot(staff, "verifications")

@@ -6,6 +6,7 @@ from playwright.sync_api import expect
 
 from accounts.models import Role
 from tests.factories import PASSWORD, UserFactory
+from tests.logins import pass_second_factor_in_browser
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -22,5 +23,6 @@ def test_the_admin_works_under_the_policy(live_server, page):
     page.get_by_label("Username").fill("olga")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
+    pass_second_factor_in_browser(page, "olga")
     page.goto(f"{live_server.url}/admin/approvals/post/")
     expect(page.get_by_role("heading", name="Select post to view")).to_be_visible()

@@ -5,6 +5,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.factories import PASSWORD, UserFactory
+from tests.logins import pass_second_factor_in_browser
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -14,6 +15,7 @@ def log_in(page: Page, base: str, username: str) -> None:
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
+    pass_second_factor_in_browser(page, username)
     expect(page.get_by_text("Signed in as")).to_be_visible()
 
 

@@ -11,7 +11,8 @@ from approvals import services
 from approvals.models import Delivery, DeliveryStatus
 from approvals.platform import services as platform_services
 from tests.e2e.processes import Worker, wait_for
-from tests.factories import PASSWORD, UserFactory, link_account
+from tests.factories import UserFactory, link_account
+from tests.logins import log_in_over_http
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -55,13 +56,7 @@ def scene(desk, receiver):
 def approve_over_http(base_url: str, post) -> None:
     """Log in as the reviewer and press Approve, as the browser does."""
     session = requests.Session()
-    login = session.get(f"{base_url}/accounts/login/")
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login.text).group(1)
-    session.post(
-        f"{base_url}/accounts/login/",
-        data={"username": "rita", "password": PASSWORD, "csrfmiddlewaretoken": token},
-        headers={"Referer": f"{base_url}/accounts/login/"},
-    )
+    log_in_over_http(session, base_url, "rita")
     page = session.get(f"{base_url}/posts/{post.pk}/")
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
     response = session.post(

@@ -9,7 +9,13 @@ from django.db import transaction
 
 from accounts.models import AccountType, Role, User
 from accounts.selectors import current_pledge
-from accounts.services import identity_approve, identity_submit, pledge_sign, user_create
+from accounts.services import (
+    identity_approve,
+    identity_submit,
+    pledge_sign,
+    two_factor,
+    user_create,
+)
 from approvals import services
 from approvals.models import Category, Desk
 from approvals.platform import links
@@ -40,6 +46,19 @@ class Command(BaseCommand):
         self.stdout.write(f"\nLog in at http://127.0.0.1:8000/ (password: {PASSWORD})")
         for username, name, _, what in LOGINS:
             self.stdout.write(f"  {username:<8} {name:<14} {what}")
+        self._second_factor_codes()
+
+    def _second_factor_codes(self) -> None:
+        """Staff need a second factor as in production: fresh recovery codes on every run, a
+        few of them printed, so a first look needs no authenticator app."""
+        self.stdout.write(
+            "\nStaff (rita, sam, admin) then enter a one-time code; each works once, and a new "
+            "set is printed every time this runs. Set up an authenticator under My standing."
+        )
+        for user in User.objects.filter(username__in=[u for u, *_ in LOGINS]).order_by("pk"):
+            if two_factor.second_factor_required(user):
+                codes = two_factor.recovery_codes_renew(user=user)[:3]
+                self.stdout.write(f"  {user.username:<8} {'  '.join(codes)}")
 
     def _seed(self) -> None:
         users = {}

@@ -1,0 +1,98 @@
+"""The second factor that staff accounts need (django-otp): an authenticator app (TOTP) and
+single-use recovery codes.
+
+Who needs it is `second_factor_required`; `config.middleware.SecondFactorMiddleware` holds
+every page (admin included) until the session has passed it. django-otp's devices throttle
+wrong codes themselves (each failure doubles the wait), and a TOTP code is accepted once.
+"""
+
+import secrets
+
+from django.conf import settings
+from django.db import transaction
+from django_otp import devices_for_user, match_token
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.roles import is_staff_account
+
+AUTHENTICATOR = "Authenticator app"
+RECOVERY = "Recovery codes"
+RECOVERY_CODE_COUNT = 10
+
+
+def second_factor_required(user) -> bool:
+    return bool(
+        settings.TWO_FACTOR_REQUIRED_FOR_STAFF and user.is_authenticated and is_staff_account(user)
+    )
+
+
+def has_second_factor(user) -> bool:
+    return any(True for _ in devices_for_user(user, confirmed=True))
+
+
+def summary(user) -> dict | None:
+    """For a staff member's own page: is a second factor set up, and how many recovery codes
+    are left. None for accounts that need none."""
+    if not is_staff_account(user):
+        return None
+    recovery = StaticDevice.objects.filter(user=user, name=RECOVERY).first()
+    return {
+        "active": TOTPDevice.objects.filter(user=user, confirmed=True).exists(),
+        "codes_left": recovery.token_set.count() if recovery else 0,
+    }
+
+
+@transaction.atomic
+def authenticator_start(*, user) -> TOTPDevice:
+    """A new, unconfirmed authenticator for the user to scan; any earlier unconfirmed one
+    goes. It counts only once confirmed with a code it produced."""
+    TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+    return TOTPDevice.objects.create(user=user, name=AUTHENTICATOR, confirmed=False)
+
+
+@transaction.atomic
+def authenticator_confirm(*, user, device_id: int, token: str) -> tuple[TOTPDevice, list[str]]:
+    """Confirm the authenticator the user scanned with a code from it; it replaces any
+    earlier one, and a fresh set of recovery codes comes with it. Returns the device and the
+    codes (shown once). A wrong code is a ValueError."""
+    device = TOTPDevice.objects.select_for_update().get(pk=device_id, user=user, confirmed=False)
+    if not device.verify_token(_digits(token)):
+        raise ValueError("That code does not match. Check the time on your phone and try again.")
+    TOTPDevice.objects.filter(user=user, confirmed=True).delete()
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    return device, recovery_codes_renew(user=user)
+
+
+@transaction.atomic
+def recovery_codes_renew(*, user) -> list[str]:
+    """Ten new single-use recovery codes; the old ones stop working."""
+    device, _ = StaticDevice.objects.get_or_create(
+        user=user, name=RECOVERY, defaults={"confirmed": True}
+    )
+    device.token_set.all().delete()
+    codes = [_recovery_code() for _ in range(RECOVERY_CODE_COUNT)]
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    return codes
+
+
+def check(*, user, token: str):
+    """The confirmed device that accepts this code (and has now used it up), or None."""
+    cleaned = "".join(token.split()).lower()
+    if cleaned.replace("-", "").isdigit():  # an authenticator code, maybe typed "123-456"
+        cleaned = _digits(cleaned)
+    elif len(cleaned) == 10:  # a recovery code typed without its dash
+        cleaned = f"{cleaned[:5]}-{cleaned[5:]}"
+    return match_token(user, cleaned) if cleaned else None
+
+
+def _digits(token: str) -> str:
+    return "".join(ch for ch in token if ch.isdigit())
+
+
+def _recovery_code() -> str:
+    # Two groups of five from an alphabet without look-alikes: ~50 bits, easy to type.
+    alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
+    word = "".join(secrets.choice(alphabet) for _ in range(10))
+    return f"{word[:5]}-{word[5:]}"

@@ -1,0 +1,61 @@
+"""Logging in the way people do, through the forms: the password, then (staff) the second
+factor with a recovery code made for the occasion. Over HTTP (requests) and in a browser."""
+
+import re
+
+import requests
+
+from accounts.models import User
+from tests.factories import PASSWORD, one_time_code
+
+SECOND_FACTOR_PATH = "/accounts/two-factor/"
+_SETUP = f"{SECOND_FACTOR_PATH}setup/"
+
+
+def csrf_token(html: str) -> str | None:
+    match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+    return match.group(1) if match else None
+
+
+def log_in_over_http(
+    session: requests.Session, base: str, username: str, *, timeout: float = 10
+) -> requests.Response:
+    """The answer to the last step: the home page once signed in."""
+    login = f"{base}/accounts/login/"
+    page = session.get(login, timeout=timeout)
+    response = session.post(
+        login,
+        data={
+            "username": username,
+            "password": PASSWORD,
+            "csrfmiddlewaretoken": csrf_token(page.text),
+        },
+        headers={"Referer": login},
+        timeout=timeout,
+    )
+    if SECOND_FACTOR_PATH in response.url:
+        code = one_time_code(User.objects.get(username=username))
+        if _SETUP in response.url:  # no second factor yet: now there is one
+            response = session.get(_verify_url(response.url), timeout=timeout)
+        response = session.post(
+            response.url,
+            data={"token": code, "csrfmiddlewaretoken": csrf_token(response.text)},
+            headers={"Referer": response.url},
+            timeout=timeout,
+        )
+    return response
+
+
+def pass_second_factor_in_browser(page, username: str) -> None:
+    """If the browser stands at the second-factor page, enter a recovery code."""
+    if SECOND_FACTOR_PATH not in page.url:
+        return
+    code = one_time_code(User.objects.get(username=username))
+    if _SETUP in page.url:  # no second factor yet: now there is one
+        page.goto(_verify_url(page.url))
+    page.get_by_label("Code").fill(code)
+    page.get_by_role("button", name="Continue").click()
+
+
+def _verify_url(setup_url: str) -> str:
+    return setup_url.replace(_SETUP, SECOND_FACTOR_PATH)
