@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export PORT
 
-.PHONY: run test install lint bench chaos screening-report clean
+.PHONY: run test install lint bench chaos scale screening-report clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +23,8 @@ LOCAL = DJANGO_SETTINGS_MODULE=config.settings.local
 run: install
 	$(LOCAL) $(PY) manage.py migrate --noinput
 	$(LOCAL) $(PY) manage.py seed_demo
-	$(LOCAL) $(VENV)/bin/honcho --procfile Procfile.dev start
+	rm -rf var/metrics && mkdir -p var/metrics
+	$(LOCAL) PROMETHEUS_MULTIPROC_DIR=$(CURDIR)/var/metrics $(VENV)/bin/honcho --procfile Procfile.dev start
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
@@ -37,6 +38,11 @@ bench: install
 # killed, two workers and one beat. Needs PostgreSQL and redis-server; writes bench/chaos.json.
 chaos: install
 	$(PY) bench/run_chaos.py
+
+# Scale-out: two gunicorn processes, two workers, two beats (one stands by), 1,000 posts
+# submitted and approved over HTTP, every webhook exactly once. Writes bench/scale.json.
+scale: install
+	$(PY) bench/run_scale.py
 
 # Screening's recall and false positives on the labelled corpus (tests/data/), per evasion kind.
 screening-report: install

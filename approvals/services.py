@@ -16,6 +16,7 @@ from accounts.notifications import notify_on_commit
 from accounts.roles import holds
 from accounts.services.strikes import strike_record, strike_remove
 from accounts.validation import required_text
+from approvals import metrics
 from approvals.audit import audit_record
 from approvals.conditions import unmet_conditions
 from approvals.exceptions import Conflict, DuplicateExternalId, TransitionRefused
@@ -441,6 +442,7 @@ def _fire(
 
     from_state = post.state
     method(**args)
+    metrics.decision_made(name)
     if new_revision:
         post.current_revision = _freeze_revision(post)
     post.save()

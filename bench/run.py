@@ -22,6 +22,21 @@ def scratch_database(admin_url: str, name: str) -> str:
     return admin_url.rsplit("/", 1)[0] + f"/{name}"
 
 
+def on_scratch_database(name: str) -> None:
+    """Point this process (and every process it starts) at a fresh database `name` beside
+    DATABASE_URL's, with the test settings; set Django up and migrate."""
+    admin_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    os.environ["DATABASE_URL"] = scratch_database(admin_url, name)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
 def embedded_broker_latency(approvals: int, per_second: float) -> dict:
     """In a process of its own: the broker is chosen at start-up."""
     env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}

@@ -13,19 +13,10 @@ sys.path.insert(0, str(ROOT))
 
 
 def main() -> None:
-    from bench.run import scratch_database
+    from bench.run import on_scratch_database
 
-    admin_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-    os.environ["DATABASE_URL"] = scratch_database(admin_url, "imprimatur_chaos")
-    os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    on_scratch_database("imprimatur_chaos")
     from bench import chaos
 
     tallies = []

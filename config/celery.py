@@ -4,7 +4,7 @@ import logging
 import os
 
 from celery import Celery
-from celery.signals import beat_init, before_task_publish
+from celery.signals import beat_init, before_task_publish, worker_init, worker_process_shutdown
 from django.db import transaction
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
@@ -14,6 +14,32 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 log = logging.getLogger(__name__)
+
+
+@worker_init.connect
+def _metrics_for_this_worker(**kwargs) -> None:
+    """Drop samples of dead processes; with WORKER_METRICS_PORT set, serve this worker's
+    metrics (its pool processes' included) there, for hosts where no web process shares its
+    PROMETHEUS_MULTIPROC_DIR."""
+    from config.prometheus import forget_dead_processes
+
+    forget_dead_processes()
+    port = os.environ.get("WORKER_METRICS_PORT")
+    if port:
+        from prometheus_client import CollectorRegistry, multiprocess, start_http_server
+
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        start_http_server(
+            int(port), addr=os.environ.get("WORKER_METRICS_ADDRESS", "127.0.0.1"), registry=registry
+        )
+
+
+@worker_process_shutdown.connect
+def _pool_process_gone(pid=None, **kwargs) -> None:
+    from config.prometheus import process_exited
+
+    process_exited(pid or os.getpid())
 
 
 @beat_init.connect

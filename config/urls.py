@@ -3,10 +3,12 @@ from django.urls import include, path
 
 from approvals import views
 from approvals.health import Healthz
+from approvals.metrics import metrics_view
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", Healthz.as_view(), name="healthz"),
+    path("metrics", metrics_view, name="metrics"),
     path("accounts/", include("approvals.platform.urls")),
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),

@@ -40,6 +40,7 @@ from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Value, 
 from django.utils import timezone
 
 from accounts.notifications import notify_address_on_commit
+from approvals import metrics
 from approvals.platform.models import (
     Attempt,
     AttemptOutcome,
@@ -118,6 +119,7 @@ def deliveries_send(
         close_old_connections()
         transaction.get_connection().close()
         counts = _record(batch, results)
+    metrics.webhooks_recorded(counts, [sent.latency_ms for sent in results])
     if not only and len(batch.leased) == limit:
         _queue_more(endpoint_id)  # a full batch: more may be waiting
     return counts

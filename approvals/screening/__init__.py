@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+from approvals import metrics
 from approvals.screening.matching import Matcher, Rule
 
 __all__ = ["Screening", "forget_matcher", "screen", "screen_post"]
@@ -96,4 +97,5 @@ def screen_post(post) -> Screening:
     """Screen the post's current title and body and store the result on it (unsaved)."""
     result = screen(title=post.title, body=post.body)
     post.screening_score, post.screening_matches = result.score, result.matches
+    metrics.screened(flagged=result.flagged)
     return result

@@ -87,7 +87,7 @@ class RedisServer:
 
 
 class Web:
-    """gunicorn serving the app, in its own process group."""
+    """gunicorn serving the app (with production's gunicorn config), in its own process group."""
 
     def __init__(self, env: dict[str, str], workers: int = 2):
         self.port = free_port()
@@ -105,6 +105,8 @@ class Web:
             sys.executable,
             "-m",
             "gunicorn",
+            "--config",
+            "config/gunicorn.py",  # production's, with the address and size of this stack
             "config.wsgi",
             "--bind",
             f"127.0.0.1:{self.port}",
