@@ -1,19 +1,38 @@
 """The Celery app. Settings are read from Django settings under the CELERY_ namespace."""
 
 import logging
+import logging.config
 import os
 
 from celery import Celery
-from celery.signals import beat_init, before_task_publish, worker_init, worker_process_shutdown
+from celery.signals import (
+    beat_init,
+    before_task_publish,
+    setup_logging,
+    worker_init,
+    worker_process_shutdown,
+)
 from django.db import transaction
+from django_structlog.celery.steps import DjangoStructLogInitStep
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 
 app = Celery("imprimatur")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# django-structlog: each task logs with the request id of the request that queued it.
+app.steps["worker"].add(DjangoStructLogInitStep)
 
 log = logging.getLogger(__name__)
+
+
+@setup_logging.connect
+def _same_logging_as_the_web(**kwargs) -> None:
+    """Workers and beat log like web processes (JSON in production), not in Celery's own
+    format."""
+    from django.conf import settings
+
+    logging.config.dictConfig(settings.LOGGING)
 
 
 @worker_init.connect

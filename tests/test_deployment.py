@@ -1,6 +1,8 @@
 """Safe by default: an entry point that is not told its settings runs production ones (and so
 refuses to start without a secret), and production settings pass Django's deploy checks."""
 
+import gzip
+import json
 import os
 import secrets
 import subprocess
@@ -47,3 +49,38 @@ def test_production_settings_pass_the_deploy_checks_without_warnings():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_errors_go_to_sentry_when_a_dsn_is_set(receiver):
+    """A real Sentry client, initialised by the settings, posting to a local receiver."""
+    port = receiver.url.split(":")[2].split("/")[0]
+    code = (
+        "import django, sentry_sdk; django.setup();"
+        "sentry_sdk.capture_exception(RuntimeError('reported to sentry'));"
+        "sentry_sdk.flush(timeout=10)"
+    )
+    result = _run(
+        ["-c", code],
+        DJANGO_SETTINGS_MODULE="config.settings.test",
+        SENTRY_DSN=f"http://publickey@127.0.0.1:{port}/42",
+    )
+    assert result.returncode == 0, result.stderr
+    envelopes = [
+        gzip.decompress(r.body) if r.headers.get("Content-Encoding") == "gzip" else r.body
+        for r in receiver.received
+    ]
+    assert any(b"reported to sentry" in envelope for envelope in envelopes)
+
+
+def test_production_logs_are_json_lines():
+    code = (
+        "import django, logging; django.setup(); logging.getLogger('imprimatur').warning('hello')"
+    )
+    result = _run(
+        ["-c", code],
+        DJANGO_SETTINGS_MODULE="config.settings.production",
+        SECRET_KEY="x" * 60,
+        DATABASE_URL="sqlite:////tmp/imprimatur-log-check.sqlite3",
+    )
+    line = json.loads(result.stderr.strip().splitlines()[-1])
+    assert line["event"] == "hello" and line["level"] == "warning" and "timestamp" in line

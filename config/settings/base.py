@@ -6,6 +6,7 @@ from pathlib import Path
 from csp.constants import NONCE, NONE, SELF
 
 from config.env import BASE_DIR, env
+from config.logging import configure_structlog, logging_config
 
 SECRET_KEY = env("SECRET_KEY", default="")
 DEBUG = env.bool("DEBUG", default=False)
@@ -36,6 +37,7 @@ THIRD_PARTY_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "django_prometheus",
+    "django_structlog",
 ]
 LOCAL_APPS = [
     "accounts",
@@ -54,6 +56,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "config.middleware.SecondFactorMiddleware",  # staff pass the second factor first
+    "django_structlog.middlewares.RequestMiddleware",  # request_id on every log line
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -349,10 +352,22 @@ PLATFORM_CONNECT_MAX_AGE = timedelta(hours=env.float("PLATFORM_CONNECT_MAX_AGE_H
 # (accounts.history.tracked on the models.)
 PGHISTORY_APPEND_ONLY = True
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-}
+LOG_FORMAT = env("LOG_FORMAT", default="json")  # json, or plain for people to read
+LOGGING = logging_config(LOG_FORMAT, env("LOG_LEVEL", default="INFO"))
+configure_structlog()
+DJANGO_STRUCTLOG_CELERY_ENABLED = True  # request ids travel into the tasks a request queues
+# Take the request id from the proxy's X-Request-ID header (only behind a proxy that sets it).
+DJANGO_STRUCTLOG_TRUST_UPSTREAM_REQUEST_ID = env.bool("TRUST_UPSTREAM_REQUEST_ID", default=False)
+
+# Errors to Sentry, when a DSN is given (Django and Celery integrations switch on by
+# themselves); no personal data is sent.
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    import sentry_sdk
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        environment=env("SENTRY_ENVIRONMENT", default="production"),
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+        send_default_pii=False,
+    )

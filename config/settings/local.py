@@ -1,6 +1,7 @@
 """A developer's machine: `make run`. Defaults that are only safe locally live here."""
 
 from config.env import env
+from config.logging import logging_config
 from config.settings.base import *  # noqa: F403
 
 DEBUG = env.bool("DEBUG", default=True)
@@ -8,3 +9,5 @@ SECRET_KEY = env("SECRET_KEY", default="local-only-not-a-secret")
 # The demo receiver runs on loopback over plain http.
 WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=True)
 WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=True)
+LOG_FORMAT = env("LOG_FORMAT", default="plain")
+LOGGING = logging_config(LOG_FORMAT, env("LOG_LEVEL", default="INFO"))

@@ -1,6 +1,7 @@
 """pytest: fast hashing, in-memory mail and cache; the database comes from DATABASE_URL."""
 
 from config.env import env
+from config.logging import logging_config
 from config.settings.base import *  # noqa: F403
 
 SECRET_KEY = env("SECRET_KEY", default="test-only-not-a-secret")
@@ -17,3 +18,5 @@ WHITENOISE_AUTOREFRESH = True  # serve from the finders; no collectstatic before
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)  # noqa: F405
 WEBHOOK_ALLOW_HTTP = True  # tests run receivers on loopback
 WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True
+LOG_FORMAT = env("LOG_FORMAT", default="plain")
+LOGGING = logging_config(LOG_FORMAT, env("LOG_LEVEL", default="INFO"))
