@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
 
+from accounts import time_zones
 from accounts.models import AccountType, DocumentType, SanctionKind, User
 
 
@@ -120,3 +121,16 @@ class SecondFactorForm(forms.Form):
             attrs={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True}
         ),
     )
+
+
+class TimeZoneForm(forms.Form):
+    time_zone = forms.ChoiceField(
+        label="Show times in",
+        required=False,
+        help_text="Leave it on your browser's zone, or pick one.",
+    )
+
+    def __init__(self, *args, browser_zone: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        browser = f"My browser's ({browser_zone})" if browser_zone else "My browser's"
+        self.fields["time_zone"].choices = [("", browser), *time_zones.choices()]

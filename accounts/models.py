@@ -30,6 +30,11 @@ class User(AbstractUser):
         max_length=20, choices=AccountType.choices, default=AccountType.INDIVIDUAL
     )
     display_name = models.CharField(max_length=150, blank=True)
+    time_zone = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="Times are shown in this zone; empty: the browser's.",
+    )
     always_review = models.BooleanField(
         default=False,
         help_text="Every post of this account goes to review, whatever its category. "

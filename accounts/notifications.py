@@ -17,6 +17,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from accounts.models import Notification, User
+from accounts.time_zones import zone_for
 from config.celery import enqueue_on_commit
 
 log = logging.getLogger(__name__)
@@ -74,10 +75,11 @@ def notification_send(*, notification_id: int) -> str:
             notification.sent_at, notification.last_error = timezone.now(), "No active address."
             notification.save(update_fields=["sent_at", "last_error"])
             return "dropped"
-        body = render_to_string(
-            f"email/{notification.template}.txt",
-            {"user": user, "site": settings.SITE_URL, **notification.context},
-        )
+        with timezone.override(zone_for(user)):  # times in the recipient's zone
+            body = render_to_string(
+                f"email/{notification.template}.txt",
+                {"user": user, "site": settings.SITE_URL, **notification.context},
+            )
         try:
             send_mail(header_safe(f"[Imprimatur] {notification.subject}"), body, None, [address])
         except Exception as error:  # SMTP down or refusing: try again later

@@ -5,6 +5,7 @@ from accounts import views
 urlpatterns = [
     path("signup/", views.signup, name="signup"),
     path("standing/", views.standing, name="standing"),
+    path("time-zone/", views.time_zone_set, name="time_zone_set"),
     path("verify/", views.verify_identity, name="verify_identity"),
     path("pledge/", views.pledge, name="pledge"),
     path("sanctions/<int:pk>/appeal/", views.sanction_appeal, name="sanction_appeal"),

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import selectors, services
+from accounts import selectors, services, time_zones
 from accounts.forms import (
     AlwaysReviewForm,
     DecisionNoteForm,
@@ -29,6 +29,7 @@ from accounts.forms import (
     SignUpForm,
     StatementForm,
     TakedownForm,
+    TimeZoneForm,
 )
 from accounts.models import Identity, Sanction, SanctionProposal, User
 from accounts.roles import role_required
@@ -78,6 +79,10 @@ def standing(request: HttpRequest) -> HttpResponse:
         "post_appeals": user.posts.filter(appealed_at__isnull=False).order_by("-appealed_at"),
         "appeal_form": StatementForm(),
         "second_factor": two_factor_service.summary(user),
+        "time_zone_form": TimeZoneForm(
+            initial={"time_zone": user.time_zone},
+            browser_zone=time_zones.browser_zone(request),
+        ),
     }
     return render(request, "accounts/standing.html", context)
 
@@ -379,3 +384,16 @@ def _qr_data_uri(text: str) -> str:
     out = io.BytesIO()
     qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage).save(out)
     return "data:image/svg+xml;base64," + b64encode(out.getvalue()).decode()
+
+
+@login_required
+@require_POST
+def time_zone_set(request: HttpRequest) -> HttpResponse:
+    form = TimeZoneForm(request.POST)
+    if form.is_valid():
+        services.user_set_time_zone(user=request.user, time_zone=form.cleaned_data["time_zone"])
+        zone = form.cleaned_data["time_zone"] or "your browser's zone"
+        messages.success(request, f"Times are now shown in {zone}.")
+    else:
+        messages.error(request, "Choose a time zone from the list.")
+    return redirect("standing")

@@ -35,7 +35,7 @@ from accounts.services.strikes import (
     strike_remove,
     strikes_for_lapsed_appeals,
 )
-from accounts.services.users import user_create, user_set_roles
+from accounts.services.users import user_create, user_set_roles, user_set_time_zone
 
 __all__ = [
     "PolicyStep",
@@ -59,4 +59,5 @@ __all__ = [
     "strikes_for_lapsed_appeals",
     "user_create",
     "user_set_roles",
+    "user_set_time_zone",
 ]

@@ -1,9 +1,11 @@
 """Creating accounts and giving them roles."""
 
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.models import AccountType, Role, User
+from accounts.time_zones import zone_named
 
 
 @transaction.atomic
@@ -41,3 +43,12 @@ def user_create(
 def user_set_roles(*, user: User, roles: tuple[Role, ...]) -> None:
     groups = [Group.objects.get(name=role) for role in roles]
     user.groups.add(*groups)
+
+
+def user_set_time_zone(*, user: User, time_zone: str) -> User:
+    """The zone the user's times are shown in ("" for the browser's)."""
+    if time_zone and zone_named(time_zone) is None:
+        raise ValidationError({"time_zone": "Choose a time zone from the list."})
+    user.time_zone = time_zone
+    user.save(update_fields=["time_zone"])
+    return user

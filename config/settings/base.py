@@ -56,6 +56,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "config.middleware.SecondFactorMiddleware",  # staff pass the second factor first
+    "accounts.time_zones.TimeZoneMiddleware",  # times in the user's own zone
     "django_structlog.middlewares.RequestMiddleware",  # request_id on every log line
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -26,3 +26,17 @@ def test_the_admin_works_under_the_policy(live_server, page):
     pass_second_factor_in_browser(page, "olga")
     page.goto(f"{live_server.url}/admin/approvals/post/")
     expect(page.get_by_role("heading", name="Select post to view")).to_be_visible()
+
+
+def test_a_browser_in_shanghai_sees_shanghai_times(live_server, browser):
+    UserFactory(username="lin", display_name="Lin")
+    context = browser.new_context(timezone_id="Asia/Shanghai")
+    page = context.new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username").fill("lin")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.goto(f"{live_server.url}/accounts/standing/")
+    expect(page.locator("#time-zone")).to_contain_text("CST")
+    expect(page.get_by_label("Show times in")).to_contain_text("My browser's (Asia/Shanghai)")
+    context.close()
