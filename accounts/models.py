@@ -30,6 +30,11 @@ class User(AbstractUser):
         max_length=20, choices=AccountType.choices, default=AccountType.INDIVIDUAL
     )
     display_name = models.CharField(max_length=150, blank=True)
+    email_verified_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the holder proved the address is theirs; no email goes to it before.",
+    )
     time_zone = models.CharField(
         max_length=64,
         blank=True,
@@ -61,6 +66,22 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.name
+
+    # A new address must be proved again, however it was changed (a form, the admin, code).
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        user = super().from_db(db, field_names, values)
+        user._stored_email = user.__dict__.get("email")
+        return user
+
+    def save(self, *args, **kwargs):
+        stored = getattr(self, "_stored_email", None)
+        if self.pk and stored is not None and self.email != stored:
+            self.email_verified_at = None
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "email_verified_at"}
+        super().save(*args, **kwargs)
+        self._stored_email = self.email
 
 
 # --- identity verification ----------------------------------------------------------------

@@ -70,6 +70,8 @@ def notification_send(*, notification_id: int) -> str:
         if notification is None:
             return "skipped"
         user = notification.user
+        if user is not None and user.is_active and user.email_verified_at is None:
+            return "waiting"  # for the holder to verify the address (accounts/email.py)
         address = user.email if user is not None and user.is_active else notification.to
         if not address:
             notification.sent_at, notification.last_error = timezone.now(), "No active address."
@@ -101,6 +103,7 @@ def notifications_due(*, limit: int = 500) -> list[int]:
     cutoff = timezone.now() - settings.OUTBOX_SWEEP_GRACE
     return list(
         Notification.objects.filter(sent_at__isnull=True, next_attempt_at__lte=cutoff)
+        .exclude(user__is_active=True, user__email_verified_at__isnull=True)
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:limit]
     )

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import selectors, services, time_zones
+from accounts import email, selectors, services, time_zones
 from accounts.forms import (
     AlwaysReviewForm,
     DecisionNoteForm,
@@ -49,10 +49,12 @@ def signup(request: HttpRequest) -> HttpResponse:
             display_name=form.cleaned_data["display_name"],
             account_type=form.cleaned_data["account_type"],
         )
+        email.verification_send(user=user)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(
             request,
-            f"Welcome, {user.name}. Verify your identity and sign the pledge to submit news.",
+            f"Welcome, {user.name}. We have sent a link to {user.email}: open it to confirm "
+            "your address. Then verify your identity and sign the pledge to submit news.",
         )
         return redirect("standing")
     return render(request, "registration/signup.html", {"form": form})
@@ -396,4 +398,29 @@ def time_zone_set(request: HttpRequest) -> HttpResponse:
         messages.success(request, f"Times are now shown in {zone}.")
     else:
         messages.error(request, "Choose a time zone from the list.")
+    return redirect("standing")
+
+
+def email_verify(request: HttpRequest, token: str) -> HttpResponse:
+    """The link from the verification mail (works signed in or not)."""
+    try:
+        user = email.email_verify(token=token)
+    except email.BadLink as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Thank you: {user.email} is confirmed.")
+    return redirect("standing" if request.user.is_authenticated else "login")
+
+
+@login_required
+@require_POST
+def email_verification_resend(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    if user.email_verified_at is not None:
+        messages.info(request, "Your address is already confirmed.")
+    elif not email.resend_allowed(user):
+        messages.error(request, "A link went out a moment ago; check your inbox (and spam).")
+    else:
+        email.verification_send(user=user)
+        messages.success(request, f"A new link is on its way to {user.email}.")
     return redirect("standing")

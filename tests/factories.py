@@ -2,6 +2,7 @@
 
 import factory
 from django.contrib.auth.models import Group
+from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 
 from accounts.models import (
@@ -29,6 +30,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     username = factory.Sequence(lambda n: f"user{n}")
     display_name = factory.Faker("name")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
+    email_verified_at = factory.LazyFunction(timezone.now)
     password = factory.django.Password(PASSWORD)
 
     @factory.post_generation

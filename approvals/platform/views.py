@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_POST
 
+from accounts import email
 from approvals.platform import links
 
 
@@ -24,9 +25,11 @@ class OnboardView(auth_views.PasswordResetConfirmView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
+        email.verification_send(user=form.user)  # the platform gave the address; prove it
         messages.success(
             self.request,
-            "Your password is set. Verify your identity and sign the pledge to submit news.",
+            f"Your password is set. We have sent a link to {form.user.email} to confirm it. "
+            "Verify your identity and sign the pledge to submit news.",
         )
         return response
 

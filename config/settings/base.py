@@ -149,6 +149,7 @@ STORAGES = {
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")  # links in emails
+EMAIL_VERIFICATION_DAYS = env.int("EMAIL_VERIFICATION_DAYS", default=3)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Imprimatur <noreply@imprimatur.local>")
 SERVER_EMAIL = env("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 # Operators told about disabled endpoints and server errors: "Name <a@b>, Other <c@d>".

@@ -6,6 +6,7 @@ Runs once; a second run only prints the logins.
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import AccountType, Role, User
 from accounts.selectors import current_pledge
@@ -73,6 +74,12 @@ class Command(BaseCommand):
                     AccountType.ORGANISATION if username == "olivia" else AccountType.INDIVIDUAL
                 ),
             )
+        # Demo addresses count as confirmed, so the demo's emails show in the console.
+        User.objects.filter(pk__in=[u.pk for u in users.values()]).update(
+            email_verified_at=timezone.now()
+        )
+        for user in users.values():
+            user.refresh_from_db()
         admin = users["admin"]
         admin.is_staff = admin.is_superuser = True
         admin.save(update_fields=["is_staff", "is_superuser"])
