@@ -4,6 +4,7 @@ VENV   ?= .venv
 PY      = $(VENV)/bin/python
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+RECEIVER_PORT ?= 8001
 export PORT
 
 .PHONY: run test install lint bench chaos scale screening-report clean
@@ -24,7 +25,9 @@ run: install
 	$(LOCAL) $(PY) manage.py migrate --noinput
 	$(LOCAL) $(PY) manage.py seed_demo
 	rm -rf var/metrics && mkdir -p var/metrics
-	$(LOCAL) PROMETHEUS_MULTIPROC_DIR=$(CURDIR)/var/metrics $(VENV)/bin/honcho --procfile Procfile.dev start
+	$(LOCAL) PROMETHEUS_MULTIPROC_DIR=$(CURDIR)/var/metrics VIRTUAL_ENV_BIN=$(CURDIR)/$(VENV)/bin \
+	  HOST=$(HOST) PORT=$(PORT) RECEIVER_PORT=$(RECEIVER_PORT) RUN_DIR=$(CURDIR)/var \
+	  $(VENV)/bin/supervisord -c config/supervisord.conf
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
