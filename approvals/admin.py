@@ -367,6 +367,9 @@ class DeliveryAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         return False
 
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False  # a record: shown with Close, not Save (redeliver is an action)
+
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
@@ -454,6 +457,9 @@ class TakedownAdmin(admin.ModelAdmin):
     )
 
     def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
         return False
 
     def has_delete_permission(self, request, obj=None) -> bool:

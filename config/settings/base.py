@@ -135,6 +135,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-gb"
+FORMAT_MODULE_PATH = ["config.formats"]  # times with seconds
 TIME_ZONE = env("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
@@ -259,10 +260,12 @@ TWO_FACTOR_REQUIRED_FOR_STAFF = env.bool("TWO_FACTOR_REQUIRED_FOR_STAFF", defaul
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Imprimatur")
 
 # /metrics (Prometheus): a scraper shows METRICS_TOKEN as a bearer token, or comes from one of
-# METRICS_ALLOWED_NETWORKS. Several processes on a host add up their samples through
-# PROMETHEUS_MULTIPROC_DIR (an environment variable, set before anything starts).
+# METRICS_ALLOWED_NETWORKS (none unless set; loopback in local and test settings). Several
+# processes on a host add up their samples through PROMETHEUS_MULTIPROC_DIR (an environment
+# variable, set before anything starts).
 METRICS_TOKEN = env("METRICS_TOKEN", default="")
-METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.0.1/32", "::1/128"])
+# No network by default: behind a proxy on the same host every request comes from loopback.
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=[])
 PROMETHEUS_EXPORT_MIGRATIONS = False
 
 # Forms: a post is at most a few tens of kilobytes; nothing here takes uploads.

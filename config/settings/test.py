@@ -20,3 +20,4 @@ WEBHOOK_ALLOW_HTTP = True  # tests run receivers on loopback
 WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True
 LOG_FORMAT = env("LOG_FORMAT", default="plain")
 LOGGING = logging_config(LOG_FORMAT, env("LOG_LEVEL", default="INFO"))
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.0.1/32", "::1/128"])

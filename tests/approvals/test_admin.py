@@ -1,10 +1,12 @@
 """The operator's pages in the admin render, and their actions go through services."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
 from approvals import services
-from approvals.models import Delivery, DeliveryStatus, Endpoint, State
+from approvals.models import AuditEntry, Delivery, DeliveryStatus, Endpoint, State
 from approvals.platform import services as platform_services
 from approvals.platform.delivery import delivery_send
 from tests.factories import PostFactory, UserFactory, link_account
@@ -42,6 +44,16 @@ def test_a_delivery_page_shows_its_attempts(client, operator, delivery):
     delivery_send(delivery_id=delivery.pk)
     page = client.get(reverse("admin:approvals_delivery_change", args=[delivery.pk]))
     assert page.status_code == 200 and "Attempts" in page.content.decode()
+
+
+@pytest.mark.parametrize("model", ["delivery", "auditentry"])
+def test_record_pages_offer_no_save_and_show_times_to_the_second(client, operator, delivery, model):
+    delivery_send(delivery_id=delivery.pk)
+    record = delivery if model == "delivery" else AuditEntry.objects.first()
+    html = client.get(reverse(f"admin:approvals_{model}_change", args=[record.pk])).content
+    html = html.decode()
+    assert 'name="_save"' not in html and 'name="_continue"' not in html
+    assert re.search(r"\d{1,2} \w{3} \d{4}, \d\d:\d\d:\d\d", html), "a time with seconds"
 
 
 def test_the_operator_redelivers_failed_deliveries(client, operator, delivery):

@@ -2,6 +2,8 @@
 and deliveries, request latency; only for a scraper with the token or from an allowed
 network."""
 
+import os
+
 import pytest
 from django.test import Client
 from prometheus_client.parser import text_string_to_metric_families
@@ -93,3 +95,9 @@ def test_metrics_are_refused_to_strangers_and_open_to_the_token(settings):
     wrong = stranger.get("/metrics", HTTP_AUTHORIZATION="Bearer nope")
     assert wrong.status_code == 403
     assert _scrape(stranger, HTTP_AUTHORIZATION="Bearer s3cret-scraper-token")
+
+
+def test_production_lets_no_network_read_metrics_by_default():
+    from config.settings import base
+
+    assert base.METRICS_ALLOWED_NETWORKS == [] or "METRICS_ALLOWED_NETWORKS" in os.environ
