@@ -1,5 +1,5 @@
 from django import forms
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import PasswordResetForm, UserCreationForm
 
 from accounts import time_zones
 from accounts.models import AccountType, DocumentType, SanctionKind, User
@@ -134,3 +134,11 @@ class TimeZoneForm(forms.Form):
         super().__init__(*args, **kwargs)
         browser = f"My browser's ({browser_zone})" if browser_zone else "My browser's"
         self.fields["time_zone"].choices = [("", browser), *time_zones.choices()]
+
+
+class ProvedAddressPasswordResetForm(PasswordResetForm):
+    """Reset links go only to addresses their holders have proved (a mistyped or made-up
+    address at sign-up must not become a way into the account)."""
+
+    def get_users(self, email):
+        return (u for u in super().get_users(email) if u.email_verified_at is not None)

@@ -1,6 +1,8 @@
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from accounts import views
+from accounts.forms import ProvedAddressPasswordResetForm
 
 urlpatterns = [
     path("signup/", views.signup, name="signup"),
@@ -27,6 +29,12 @@ urlpatterns = [
     ),
     path("two-factor/", views.two_factor, name="two_factor"),
     path("two-factor/setup/", views.two_factor_setup, name="two_factor_setup"),
+    path("two-factor/enrol/<str:token>/", views.two_factor_enrol, name="two_factor_enrol"),
     path("two-factor/recovery-codes/", views.recovery_codes, name="recovery_codes"),
+    path(
+        "password_reset/",
+        auth_views.PasswordResetView.as_view(form_class=ProvedAddressPasswordResetForm),
+        name="password_reset",
+    ),
     path("", include("django.contrib.auth.urls")),
 ]

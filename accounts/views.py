@@ -326,6 +326,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
             otp_login(request, device)
             if device.name == two_factor_service.RECOVERY:
                 left = device.token_set.count()
+                two_factor_service.recovery_code_used(user=user, left=left)
                 messages.warning(request, f"Recovery code used; {left} left.")
             return redirect(_next(request))
         form.add_error("token", "That code is not valid (or was used already). Try again.")
@@ -339,8 +340,15 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
     Replacing an existing authenticator needs this session to have passed the second factor
     already, so a stolen password alone cannot swap in the thief's phone."""
     user = request.user
-    if two_factor_service.has_second_factor(user) and not user.is_verified():
-        return redirect(f"{reverse('two_factor')}?{urlencode({'next': _next(request)})}")
+    if two_factor_service.has_second_factor(user):
+        if not user.is_verified():
+            return redirect(f"{reverse('two_factor')}?{urlencode({'next': _next(request)})}")
+    elif not request.session.get(two_factor_service.ENROL_SESSION_KEY):
+        # A first second factor: only from the link mailed to the account's address.
+        if request.method == "POST" and "send_link" in request.POST:
+            two_factor_service.enrolment_send(user=user)
+            messages.success(request, f"We have sent a link to {user.email}. Open it here.")
+        return render(request, "accounts/two_factor_enrol.html", {"next": _next(request)})
     form = SecondFactorForm(request.POST or None)
     device_id = request.session.get("two_factor_device")
     device = TOTPDevice.objects.filter(pk=device_id, user=user, confirmed=False).first()
@@ -353,6 +361,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
             form.add_error("token", str(error))
         else:
             request.session.pop("two_factor_device", None)
+            request.session.pop(two_factor_service.ENROL_SESSION_KEY, None)
             otp_login(request, device)
             return render(
                 request, "accounts/recovery_codes.html", {"codes": codes, "next": _next(request)}
@@ -370,12 +379,24 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+def two_factor_enrol(request: HttpRequest, token: str) -> HttpResponse:
+    """The link mailed for a first second factor: this session may now set one up."""
+    if two_factor_service.enrolment_allowed_by(user=request.user, token=token):
+        request.session[two_factor_service.ENROL_SESSION_KEY] = True
+        return redirect("two_factor_setup")
+    messages.error(request, "This link is not valid for this account, or has expired.")
+    return redirect("two_factor_setup")
+
+
+@login_required
 @require_POST
 def recovery_codes(request: HttpRequest) -> HttpResponse:
     """New recovery codes, for a session that has passed the second factor."""
     if not (request.user.is_verified() and two_factor_service.has_second_factor(request.user)):
         raise PermissionDenied
     codes = two_factor_service.recovery_codes_renew(user=request.user)
+    if request.user.otp_device.name == two_factor_service.RECOVERY:  # that device is gone
+        otp_login(request, request.user.staticdevice_set.get())
     return render(request, "accounts/recovery_codes.html", {"codes": codes, "next": ""})
 
 
@@ -402,7 +423,10 @@ def time_zone_set(request: HttpRequest) -> HttpResponse:
 
 
 def email_verify(request: HttpRequest, token: str) -> HttpResponse:
-    """The link from the verification mail (works signed in or not)."""
+    """The link from the verification mail: a page with a button (a GET changes nothing, so
+    a mail scanner that follows links confirms nothing); the POST confirms."""
+    if request.method != "POST":
+        return render(request, "accounts/email_verify.html")
     try:
         user = email.email_verify(token=token)
     except email.BadLink as error:

@@ -9,8 +9,10 @@ wrong codes themselves (each failure doubles the wait), and a TOTP code is accep
 import secrets
 
 from django.conf import settings
+from django.core import signing
 from django.db import transaction
-from django_otp import devices_for_user, match_token
+from django.urls import reverse
+from django_otp import match_token
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -28,7 +30,58 @@ def second_factor_required(user) -> bool:
 
 
 def has_second_factor(user) -> bool:
-    return any(True for _ in devices_for_user(user, confirmed=True))
+    """An authenticator, or recovery codes that are not all used up."""
+    if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        return True
+    return StaticToken.objects.filter(device__user=user, device__confirmed=True).exists()
+
+
+# --- first enrolment ---------------------------------------------------------------------
+# A staff member with no second factor yet must not be able to enrol one with the password
+# alone (whoever holds a stolen password would enrol their own phone first). Enrolment starts
+# from a signed link mailed to the account's proved address, valid for an hour; opening it
+# marks this session as allowed to enrol.
+
+ENROL_SALT = "imprimatur.second-factor-enrolment"
+ENROL_SESSION_KEY = "two_factor_enrol"
+
+
+def enrolment_link(user) -> str:
+    payload = {"user": user.pk, "email": user.email, "password": user.password[-12:]}
+    token = signing.dumps(payload, salt=ENROL_SALT, compress=True)
+    return f"{settings.SITE_URL}{reverse('two_factor_enrol', args=[token])}"
+
+
+@transaction.atomic
+def enrolment_send(*, user) -> None:
+    from accounts.notifications import notify_address_on_commit
+
+    notify_address_on_commit(
+        to=user.email,
+        subject="Set up your second factor",
+        template="two_factor_enrol",
+        context={"name": user.name, "link": enrolment_link(user)},
+    )
+
+
+def enrolment_allowed_by(*, user, token: str) -> bool:
+    """Is this the link we mailed to this user, for their current address and password,
+    within the hour?"""
+    try:
+        data = signing.loads(token, salt=ENROL_SALT, max_age=3600)
+    except signing.BadSignature:
+        return False
+    return data == {"user": user.pk, "email": user.email, "password": user.password[-12:]}
+
+
+def _tell(user, subject: str, what: str) -> None:
+    """A staff member hears of every change to their second factor (and every recovery code
+    used), so a change they did not make does not go unnoticed."""
+    from accounts.notifications import notify_on_commit
+
+    notify_on_commit(
+        user=user, subject=subject, template="two_factor_changed", context={"what": what}
+    )
 
 
 def summary(user) -> dict | None:
@@ -62,19 +115,23 @@ def authenticator_confirm(*, user, device_id: int, token: str) -> tuple[TOTPDevi
     TOTPDevice.objects.filter(user=user, confirmed=True).delete()
     device.confirmed = True
     device.save(update_fields=["confirmed"])
+    _tell(user, "A new authenticator app", "A new authenticator app was set up for your account.")
     return device, recovery_codes_renew(user=user)
 
 
 @transaction.atomic
 def recovery_codes_renew(*, user) -> list[str]:
-    """Ten new single-use recovery codes; the old ones stop working."""
-    device, _ = StaticDevice.objects.get_or_create(
-        user=user, name=RECOVERY, defaults={"confirmed": True}
-    )
-    device.token_set.all().delete()
+    """Ten new single-use recovery codes on a new device: the old codes stop working, and so
+    does every session that got in with one of them."""
+    StaticDevice.objects.filter(user=user).delete()
+    device = StaticDevice.objects.create(user=user, name=RECOVERY, confirmed=True)
     codes = [_recovery_code() for _ in range(RECOVERY_CODE_COUNT)]
     StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
     return codes
+
+
+def recovery_code_used(*, user, left: int) -> None:
+    _tell(user, "A recovery code was used", f"A recovery code was used to sign in; {left} left.")
 
 
 def check(*, user, token: str):

@@ -258,6 +258,7 @@ API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)
 # users) needs an authenticator app; see accounts/services/two_factor.py.
 TWO_FACTOR_REQUIRED_FOR_STAFF = env.bool("TWO_FACTOR_REQUIRED_FOR_STAFF", default=True)
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Imprimatur")
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # no admin user reads anyone's secret or recovery codes
 
 # /metrics (Prometheus): a scraper shows METRICS_TOKEN as a bearer token, or comes from one of
 # METRICS_ALLOWED_NETWORKS (none unless set; loopback in local and test settings). Several

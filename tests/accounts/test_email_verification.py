@@ -47,7 +47,11 @@ def test_sign_up_mails_a_link_and_holds_everything_else_until_it_is_opened(clien
     account_services.sanction_apply(user=nina, by=senior, kind="warning", note="Careful.")
     assert send_waiting_mail() == ["waiting"]
     assert len(mail.outbox) == 1
-    page = client.get(link.split("127.0.0.1:8000")[-1], follow=True).content.decode()
+    path = link.split("127.0.0.1:8000")[-1]
+    client.get(path)  # a mail scanner following the link confirms nothing
+    nina.refresh_from_db()
+    assert nina.email_verified_at is None
+    page = client.post(path, follow=True).content.decode()
     assert "nina@example.org is confirmed" in page
     send_waiting_mail()
     assert [m.to for m in mail.outbox][-1] == ["nina@example.org"]
@@ -59,10 +63,10 @@ def test_a_forged_or_expired_link_confirms_nothing(client, settings):
     send_waiting_mail()
     path = _link_in_mail().split("127.0.0.1:8000")[-1]
     forged = path.replace("/verify/", "/verify/x")
-    assert "not valid" in client.get(forged, follow=True).content.decode()
+    assert "not valid" in client.post(forged, follow=True).content.decode()
     later = timezone.now() + timezone.timedelta(days=settings.EMAIL_VERIFICATION_DAYS, hours=1)
     with time_machine.travel(later):
-        assert "expired" in client.get(path, follow=True).content.decode()
+        assert "expired" in client.post(path, follow=True).content.decode()
     nina.refresh_from_db()
     assert nina.email_verified_at is None
 
@@ -73,7 +77,7 @@ def test_a_link_for_an_old_address_does_not_confirm_a_new_one(client):
     path = _link_in_mail().split("127.0.0.1:8000")[-1]
     nina.email = "someone-else@example.org"
     nina.save()
-    page = client.get(path, follow=True).content.decode()
+    page = client.post(path, follow=True).content.decode()
     assert "no longer has" in page
     nina.refresh_from_db()
     assert nina.email_verified_at is None
@@ -96,3 +100,14 @@ def test_asking_again_sends_a_new_link_but_not_twice_a_minute(client):
     with time_machine.travel(timezone.now() + timezone.timedelta(minutes=2)):
         answer = client.post(reverse("email_resend"), follow=True).content.decode()
     assert "new link is on its way" in answer
+
+
+def test_password_reset_mail_goes_only_to_a_proved_address(client):
+    _sign_up(client, "mallory")  # signed up with an address nobody proved
+    client.post(reverse("logout"))
+    mail.outbox.clear()
+    client.post(reverse("password_reset"), {"email": "mallory@example.org"})
+    assert mail.outbox == []
+    User.objects.filter(username="mallory").update(email_verified_at=timezone.now())
+    client.post(reverse("password_reset"), {"email": "mallory@example.org"})
+    assert len(mail.outbox) == 1 and "/accounts/reset/" in mail.outbox[0].body

@@ -6,6 +6,7 @@ import io
 import re
 
 import pytest
+from django.core import mail
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
@@ -14,6 +15,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Role
 from tests.factories import PASSWORD, UserFactory, one_time_code
+from tests.mailbox import send_waiting_mail
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +32,18 @@ def _code_of(device: TOTPDevice) -> str:
     return f"{totp.token():0{device.digits}d}"
 
 
+def _open_enrolment_link(client: Client) -> None:
+    """A first second factor starts from a link mailed to the account's address."""
+    client.post(reverse("two_factor_setup"), {"send_link": "1"})
+    send_waiting_mail()
+    (message,) = [m for m in mail.outbox if "Set up your second factor" in m.subject]
+    link = re.search(r"/accounts/two-factor/enrol/\S+/", message.body).group(0)
+    client.get(link)
+
+
 def _set_up_authenticator(client: Client) -> tuple[TOTPDevice, list[str]]:
+    if not TOTPDevice.objects.filter(confirmed=True).exists():
+        _open_enrolment_link(client)
     client.get(reverse("two_factor_setup"))
     device = TOTPDevice.objects.get(pk=client.session["two_factor_device"])
     response = client.post(reverse("two_factor_setup"), {"token": _code_of(device)})
@@ -47,8 +60,20 @@ def test_a_reviewer_with_only_a_password_reaches_nothing_but_the_second_factor(r
     assert api_with_the_session.status_code in (302, 401, 403)
 
 
+def test_a_password_alone_cannot_enrol_a_first_second_factor(reviewer):
+    client = _password_only("rita")
+    page = client.get(reverse("two_factor_setup")).content.decode()
+    assert "Email me the link" in page and "data:image/svg+xml" not in page
+    client.post(reverse("two_factor_setup"), {"send_link": "1"})
+    assert not TOTPDevice.objects.filter(user=reviewer).exists()
+    forged = client.get("/accounts/two-factor/enrol/not-a-token/", follow=True)
+    assert "not valid" in forged.content.decode()
+    assert "data:image/svg+xml" not in client.get(reverse("two_factor_setup")).content.decode()
+
+
 def test_a_reviewer_sets_up_an_authenticator_keeps_recovery_codes_and_gets_in(reviewer):
     client = _password_only("rita")
+    _open_enrolment_link(client)
     setup = client.get(reverse("two_factor_setup"))
     assert b"data:image/svg+xml;base64," in setup.content  # the QR code
     _, codes = _set_up_authenticator(client)
@@ -59,6 +84,7 @@ def test_a_reviewer_sets_up_an_authenticator_keeps_recovery_codes_and_gets_in(re
 
 def test_a_wrong_authenticator_code_confirms_nothing(reviewer):
     client = _password_only("rita")
+    _open_enrolment_link(client)
     client.get(reverse("two_factor_setup"))
     response = client.post(reverse("two_factor_setup"), {"token": "000000"})
     assert "does not match" in response.content.decode()
@@ -68,6 +94,7 @@ def test_a_wrong_authenticator_code_confirms_nothing(reviewer):
 
 def test_a_recovery_code_lets_a_staff_member_in_once(reviewer):
     code = one_time_code(reviewer)
+    one_time_code(reviewer)  # another one, still unused
     first = _password_only("rita")
     answer = first.post(reverse("two_factor"), {"token": code.upper(), "next": "/review/"})
     assert answer.status_code == 302 and answer.url == "/review/"
@@ -137,3 +164,40 @@ def test_the_demo_prints_one_time_codes_that_let_its_staff_in(db):
     client.post(reverse("login"), {"username": "rita", "password": "imprimatur-demo"})
     assert client.post(reverse("two_factor"), {"token": code}).status_code == 302
     assert client.get(reverse("approvals:queue")).status_code == 200
+
+
+def test_new_recovery_codes_shut_out_a_session_that_got_in_with_an_old_one(reviewer):
+    thief_code = one_time_code(reviewer)
+    one_time_code(reviewer)  # codes are left, so the owner may renew them
+    thief = _password_only("rita")
+    thief.post(reverse("two_factor"), {"token": thief_code})
+    assert thief.get(reverse("approvals:queue")).status_code == 200
+    owner = _password_only("rita")
+    owner.post(reverse("two_factor"), {"token": one_time_code(reviewer)})
+    owner.post(reverse("recovery_codes"))
+    assert owner.get(reverse("approvals:queue")).status_code == 200
+    assert thief.get(reverse("approvals:queue")).status_code == 302
+
+
+def test_the_holder_is_told_of_every_change_to_their_second_factor(reviewer):
+    client = _password_only("rita")
+    _set_up_authenticator(client)
+    code = one_time_code(reviewer)
+    _password_only("rita").post(reverse("two_factor"), {"token": code})
+    send_waiting_mail()
+    subjects = [m.subject for m in mail.outbox if m.to == [reviewer.email]]
+    assert any("A new authenticator app" in s for s in subjects)
+    assert any("A recovery code was used" in s for s in subjects)
+
+
+def test_the_admin_shows_no_one_s_second_factor_secrets(client, reviewer):
+    owner = _password_only("rita")
+    device, codes = _set_up_authenticator(owner)
+    operator = UserFactory(username="olga", roles=[Role.OPERATOR], is_staff=True, is_superuser=True)
+    client.force_login(operator)
+    page = client.get(f"/admin/otp_totp/totpdevice/{device.pk}/change/").content.decode()
+    assert device.key not in page
+    assert client.get(f"/admin/otp_totp/totpdevice/{device.pk}/qrcode/").status_code != 200
+    static = reviewer.staticdevice_set.get()
+    page = client.get(f"/admin/otp_static/staticdevice/{static.pk}/change/").content.decode()
+    assert not any(code in page for code in codes)
