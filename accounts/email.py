@@ -70,9 +70,15 @@ def email_changed(user: User) -> None:
     user.email_verified_at = None
 
 
-def resend_allowed(user: User) -> bool:
-    """At most one verification mail a minute."""
+@transaction.atomic
+def verification_resend(*, user: User) -> bool:
+    """Another link, at most one a minute (two clicks at once send one: the account's row is
+    locked while it is decided). False when one went out less than a minute ago."""
+    user = User.objects.select_for_update().get(pk=user.pk)
     recent = timezone.now() - timedelta(minutes=1)
-    return not Notification.objects.filter(
+    if Notification.objects.filter(
         to=user.email, template="email_verification", created_at__gte=recent
-    ).exists()
+    ).exists():
+        return False
+    verification_send(user=user)
+    return True

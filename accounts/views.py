@@ -442,9 +442,8 @@ def email_verification_resend(request: HttpRequest) -> HttpResponse:
     user = request.user
     if user.email_verified_at is not None:
         messages.info(request, "Your address is already confirmed.")
-    elif not email.resend_allowed(user):
-        messages.error(request, "A link went out a moment ago; check your inbox (and spam).")
-    else:
-        email.verification_send(user=user)
+    elif email.verification_resend(user=user):
         messages.success(request, f"A new link is on its way to {user.email}.")
+    else:
+        messages.error(request, "A link went out a moment ago; check your inbox (and spam).")
     return redirect("standing")
