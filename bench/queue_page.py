@@ -10,10 +10,10 @@ import statistics
 import time
 
 from django.db import connection
-from django.test import Client
 
 from approvals.models import Desk
 from tests.factories import UserFactory
+from tests.logins import TwoFactorClient
 
 
 def _generate(posts: int, author_id: int, claimer_id: int, desk_ids: list[int]) -> None:
@@ -50,7 +50,7 @@ def run(posts: int = 1_000_000, requests: int = 200) -> dict:
     _generate(posts, author.pk, reviewer.pk, [d.pk for d in desks])
     generated_s = time.perf_counter() - started
 
-    client = Client(SERVER_NAME="localhost")  # an allowed host outside the test runner
+    client = TwoFactorClient(SERVER_NAME="localhost")  # an allowed host outside the test runner
     client.force_login(reviewer)
     pages = ["/review/", "/review/?page=3", "/review/?state=submitted", "/review/?category=news"]
     for url in pages:  # warm up

@@ -10,13 +10,11 @@ import pytest
 from django.apps import apps as django_apps
 from django.conf import settings
 from django.db import connection
-from django.test import Client
-from django_otp import DEVICE_ID_SESSION_KEY
 
 from accounts.models import Role
-from accounts.services.two_factor import second_factor_required
 from approvals.reference_data import ensure_reference_data
-from tests.factories import DeskFactory, UserFactory, second_factor_device
+from tests.factories import DeskFactory, UserFactory
+from tests.logins import TwoFactorClient
 
 SENIOR = [Role.REVIEWER, Role.SENIOR_REVIEWER]
 
@@ -48,18 +46,6 @@ def _reference_data(request):
     if (marker and marker.kwargs.get("transaction")) or "live_server" in request.fixturenames:
         request.getfixturevalue("transactional_db")
         ensure_reference_data(django_apps)
-
-
-class TwoFactorClient(Client):
-    """force_login as the real login would end for staff: past the second factor too
-    (tests/accounts/test_two_factor.py walks the real pages)."""
-
-    def force_login(self, user, backend=None):
-        super().force_login(user, backend)
-        if second_factor_required(user):
-            session = self.session
-            session[DEVICE_ID_SESSION_KEY] = second_factor_device(user).persistent_id
-            session.save()
 
 
 @pytest.fixture

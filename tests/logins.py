@@ -4,9 +4,12 @@ factor with a recovery code made for the occasion. Over HTTP (requests) and in a
 import re
 
 import requests
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
 
 from accounts.models import User
-from tests.factories import PASSWORD, one_time_code
+from accounts.services.two_factor import second_factor_required
+from tests.factories import PASSWORD, one_time_code, second_factor_device
 
 SECOND_FACTOR_PATH = "/accounts/two-factor/"
 _SETUP = f"{SECOND_FACTOR_PATH}setup/"
@@ -59,3 +62,15 @@ def pass_second_factor_in_browser(page, username: str) -> None:
 
 def _verify_url(setup_url: str) -> str:
     return setup_url.replace(_SETUP, SECOND_FACTOR_PATH)
+
+
+class TwoFactorClient(Client):
+    """force_login as the real login would end for staff: past the second factor too
+    (tests/accounts/test_two_factor.py walks the real pages)."""
+
+    def force_login(self, user, backend=None):
+        super().force_login(user, backend)
+        if second_factor_required(user):
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = second_factor_device(user).persistent_id
+            session.save()
