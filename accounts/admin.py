@@ -14,8 +14,9 @@ from accounts.services import pledge_publish
 
 
 class KeptRecordAdmin(admin.ModelAdmin):
-    """Records of decisions about people: shown, never added, changed or deleted here (the
-    services write them; PostgreSQL refuses deletes and keeps their history)."""
+    """Records (decisions about people, the audit chain, deliveries, links): shown, never
+    added, changed or deleted here. The services write them; actions may still act on them
+    through a service. The page shows Close, not Save."""
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -4,6 +4,7 @@ from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from guardian.admin import GuardedModelAdmin
 
+from accounts.admin import KeptRecordAdmin
 from approvals import screening, services
 from approvals.exceptions import ServiceError
 from approvals.models import (
@@ -166,7 +167,7 @@ class PostAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(KeptRecordAdmin):
     """The audit chain, read-only. `manage.py audit_verify` checks it end to end."""
 
     list_display = ("seq", "created_at", "action", "actor", "post_ref", "account", "to_state")
@@ -180,15 +181,6 @@ class AuditEntryAdmin(admin.ModelAdmin):
     @admin.display(description="Post")
     def post_ref(self, entry: AuditEntry) -> str:
         return f"#{entry.post_id}" if entry.post_id else "—"
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 # --- the platform side --------------------------------------------------------------------
@@ -329,7 +321,7 @@ class AttemptInline(admin.TabularInline):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(KeptRecordAdmin):
     """Every delivery with its attempts. Filter by status and date, select, redeliver."""
 
     list_display = (
@@ -364,15 +356,6 @@ class DeliveryAdmin(admin.ModelAdmin):
     def event_type(self, delivery: Delivery) -> str:
         return delivery.event.type
 
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False  # a record: shown with Close, not Save (redeliver is an action)
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
     @admin.action(description="Redeliver the selected deliveries")
     def redeliver(self, request, queryset):
         count = platform_services.deliveries_redeliver(deliveries=queryset)
@@ -380,7 +363,7 @@ class DeliveryAdmin(admin.ModelAdmin):
 
 
 @admin.register(PlatformAccount)
-class PlatformAccountAdmin(admin.ModelAdmin):
+class PlatformAccountAdmin(KeptRecordAdmin):
     """Which platform may act for which account. Made by the API or by the holder."""
 
     list_display = ("platform", "user", "platform_user_id", "origin", "created_at", "revoked_at")
@@ -388,15 +371,6 @@ class PlatformAccountAdmin(admin.ModelAdmin):
     search_fields = ("user__username", "platform_user_id")
     list_select_related = ("platform", "user")
     actions = ["unlink"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     @admin.action(description="Unlink: the platform may no longer act for these accounts")
     def unlink(self, request, queryset):
@@ -437,7 +411,7 @@ class NewsSourceAdmin(ScreeningDataAdmin):
 
 
 @admin.register(Takedown)
-class TakedownAdmin(admin.ModelAdmin):
+class TakedownAdmin(KeptRecordAdmin):
     list_display = (
         "account",
         "requested_by",
@@ -455,12 +429,3 @@ class TakedownAdmin(admin.ModelAdmin):
         "created_at",
         "finished_at",
     )
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

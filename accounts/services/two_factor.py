@@ -12,10 +12,12 @@ from django.conf import settings
 from django.core import signing
 from django.db import transaction
 from django.urls import reverse
+from django.utils.crypto import salted_hmac
 from django_otp import match_token
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.models import User
 from accounts.roles import is_staff_account
 
 AUTHENTICATOR = "Authenticator app"
@@ -46,8 +48,15 @@ ENROL_SALT = "imprimatur.second-factor-enrolment"
 ENROL_SESSION_KEY = "two_factor_enrol"
 
 
+def _enrolment_claim(user) -> dict:
+    """Who the link is for, as they are now: a new address or password voids it. The password
+    enters only as a keyed digest (the token is signed, not encrypted: anyone can read it)."""
+    digest = salted_hmac(ENROL_SALT, user.password, algorithm="sha256").hexdigest()[:32]
+    return {"user": user.pk, "email": user.email, "password": digest}
+
+
 def enrolment_link(user) -> str:
-    payload = {"user": user.pk, "email": user.email, "password": user.password[-12:]}
+    payload = _enrolment_claim(user)
     token = signing.dumps(payload, salt=ENROL_SALT, compress=True)
     return f"{settings.SITE_URL}{reverse('two_factor_enrol', args=[token])}"
 
@@ -71,7 +80,7 @@ def enrolment_allowed_by(*, user, token: str) -> bool:
         data = signing.loads(token, salt=ENROL_SALT, max_age=3600)
     except signing.BadSignature:
         return False
-    return data == {"user": user.pk, "email": user.email, "password": user.password[-12:]}
+    return data == _enrolment_claim(user)
 
 
 def _tell(user, subject: str, what: str) -> None:
@@ -122,7 +131,9 @@ def authenticator_confirm(*, user, device_id: int, token: str) -> tuple[TOTPDevi
 @transaction.atomic
 def recovery_codes_renew(*, user) -> list[str]:
     """Ten new single-use recovery codes on a new device: the old codes stop working, and so
-    does every session that got in with one of them."""
+    does every session that got in with one of them. The account's row is locked, so two
+    renewals at once leave one device."""
+    User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True).get()
     StaticDevice.objects.filter(user=user).delete()
     device = StaticDevice.objects.create(user=user, name=RECOVERY, confirmed=True)
     codes = [_recovery_code() for _ in range(RECOVERY_CODE_COUNT)]

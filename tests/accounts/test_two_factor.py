@@ -201,3 +201,16 @@ def test_the_admin_shows_no_one_s_second_factor_secrets(client, reviewer):
     static = reviewer.staticdevice_set.get()
     page = client.get(f"/admin/otp_static/staticdevice/{static.pk}/change/").content.decode()
     assert not any(code in page for code in codes)
+
+
+def test_the_enrolment_link_carries_no_part_of_the_password_hash(reviewer):
+    from django.core import signing
+
+    from accounts.services import two_factor
+
+    token = two_factor.enrolment_link(reviewer).rstrip("/").rsplit("/", 1)[-1]
+    claim = signing.loads(token, salt=two_factor.ENROL_SALT)  # readable by anyone
+    assert claim["password"] not in reviewer.password
+    assert two_factor.enrolment_allowed_by(user=reviewer, token=token)
+    reviewer.set_password("a brand new passphrase")
+    assert not two_factor.enrolment_allowed_by(user=reviewer, token=token)
