@@ -7,7 +7,7 @@ PORT   ?= 8000
 RECEIVER_PORT ?= 8001
 export PORT
 
-.PHONY: run test install lint bench chaos scale screening-report clean
+.PHONY: run test install lint messages bench chaos scale screening-report clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,8 @@ install: $(VENV)/.installed
 # Local settings (DEBUG, a local-only secret, loopback webhooks) only where asked for: every
 # entry point defaults to production settings, which refuse to start without SECRET_KEY.
 LOCAL = DJANGO_SETTINGS_MODULE=config.settings.local
+# Folders holding no strings of ours (makemessages would read their .html and .txt files).
+MESSAGE_IGNORE = .venv node_modules tests bench docs var staticfiles
 
 run: install
 	$(LOCAL) $(PY) manage.py migrate --noinput
@@ -31,6 +33,17 @@ run: install
 
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Translations: extract every translatable string into locale/<lang>/LC_MESSAGES/django.po
+# (new ones arrive empty, changed ones fuzzy: translate them), then compile the .mo files,
+# which are committed so that `make run` needs only Python. Needs GNU gettext (apt-get
+# install gettext). tests/test_translations.py fails while a string is missing or fuzzy.
+MESSAGE_LANGUAGES = zh_Hans
+messages: install
+	$(LOCAL) $(PY) manage.py makemessages $(addprefix -l ,$(MESSAGE_LANGUAGES)) \
+	  --no-obsolete --add-location file $(addprefix --ignore ,$(MESSAGE_IGNORE))
+	$(LOCAL) $(PY) manage.py compilemessages $(addprefix -l ,$(MESSAGE_LANGUAGES)) \
+	  $(addprefix --ignore ,$(MESSAGE_IGNORE))
 
 # Needs PostgreSQL and Redis (DATABASE_URL pointing at any database the user may create
 # databases from, REDIS_URL); writes bench/results.json.

@@ -1,5 +1,7 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import (
     Identity,
@@ -34,7 +36,7 @@ class ImprimaturUserAdmin(UserAdmin):
     list_filter = ("account_type", "is_staff", "is_active", "groups")
     fieldsets = (
         *UserAdmin.fieldsets,
-        ("Account", {"fields": ("account_type", "display_name", "always_review")}),
+        (_("Account"), {"fields": ("account_type", "display_name", "always_review")}),
     )
     readonly_fields = ("always_review",)  # set by a senior reviewer, with a note, on Sanctions
 
@@ -56,6 +58,22 @@ class IdentityAdmin(KeptRecordAdmin):
     exclude = ("document_hash",)
 
 
+class PledgeVersionForm(forms.ModelForm):
+    class Meta:
+        model = PledgeVersion
+        fields = ["title", "title_zh_hans", "clauses", "clauses_zh_hans", "effective_at"]
+
+    def clean(self):
+        data = super().clean()
+        count = len(PledgeVersion(clauses=data.get("clauses", "")).clause_list)
+        translated = PledgeVersion(clauses=data.get("clauses_zh_hans", "")).clause_list
+        if translated and len(translated) != count:
+            self.add_error(
+                "clauses_zh_hans", _("The translation must have as many clauses as the text.")
+            )
+        return data
+
+
 @admin.register(PledgeVersion)
 class PledgeVersionAdmin(admin.ModelAdmin):
     """Publish a new version by adding one; authors must sign it from its effective date."""
@@ -69,12 +87,20 @@ class PledgeVersionAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
-    @admin.display(description="Signatures")
+    @admin.display(description=_("Signatures"))
     def signatures(self, pledge: PledgeVersion) -> int:
         return pledge.signatures.count()
 
+    form = PledgeVersionForm
+
     def save_model(self, request, obj, form, change):
-        new = pledge_publish(clauses=obj.clauses, effective_at=obj.effective_at, title=obj.title)
+        new = pledge_publish(
+            clauses=obj.clauses,
+            effective_at=obj.effective_at,
+            title=obj.title,
+            clauses_zh_hans=obj.clauses_zh_hans,
+            title_zh_hans=obj.title_zh_hans,
+        )
         obj.pk, obj.version = new.pk, new.version
 
 

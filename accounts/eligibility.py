@@ -2,13 +2,21 @@
 condition calls `submission_blockers`), so the rule lives in one place for the UI and the API.
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts import selectors
 from accounts.models import User
+
+
+def _date(moment: datetime) -> str:
+    """A day as the reader writes it, in their time zone."""
+    return date_format(timezone.localtime(moment), "DATE_FORMAT")
 
 
 def submission_blockers(user: User, *, needs_review: bool) -> list[str]:
@@ -17,35 +25,49 @@ def submission_blockers(user: User, *, needs_review: bool) -> list[str]:
     `needs_review`: news, current affairs, or `other` that screening flags as news.
     """
     if not user.is_active:
-        return ["Your account is not active."]
+        return [_("Your account is not active.")]
     standing = selectors.account_standing(user=user)
     if standing.kind == "suspended":
-        until = f" until {standing.until:%d %b %Y}" if standing.until else ""
-        return [f"Your account is suspended{until}; you cannot submit posts."]
+        if standing.until:
+            return [
+                _("Your account is suspended until %(date)s; you cannot submit posts.")
+                % {"date": _date(standing.until)}
+            ]
+        return [_("Your account is suspended; you cannot submit posts.")]
     if not needs_review:
         return _daily_cap_blockers(user)
 
     blockers = []
     if not user.identity_verified:
         blockers.append(
-            "Verify your identity (legal name and an identity document) before submitting "
-            "news or current affairs."
+            _(
+                "Verify your identity (legal name and an identity document) before submitting "
+                "news or current affairs."
+            )
         )
     pledge = selectors.current_pledge_for(user=user)
     if pledge is not None and not pledge.signed_by_user:
         signed = selectors.latest_signature(user=user)
         if signed is None:
-            blockers.append(f"Sign the pledge (version {pledge.version}) before submitting news.")
+            blockers.append(
+                _("Sign the pledge (version %(version)s) before submitting news.")
+                % {"version": pledge.version}
+            )
         else:
             blockers.append(
-                f"The pledge has changed (version {pledge.version}, in force since "
-                f"{pledge.effective_at:%d %b %Y}); read it and sign it again."
+                _(
+                    "The pledge has changed (version %(version)s, in force since %(date)s); "
+                    "read it and sign it again."
+                )
+                % {"version": pledge.version, "date": _date(pledge.effective_at)}
             )
-    if standing.kind == "limited":
+    if standing.kind == "limited" and standing.until:
         blockers.append(
-            f"Your account is limited until {standing.until:%d %b %Y}: "
-            "no news or current affairs until then."
+            _("Your account is limited until %(date)s: no news or current affairs until then.")
+            % {"date": _date(standing.until)}
         )
+    elif standing.kind == "limited":
+        blockers.append(_("Your account is limited: no news or current affairs for now."))
     return blockers
 
 
@@ -61,7 +83,13 @@ def _daily_cap_blockers(user: User) -> list[str]:
     ).count()
     if sent >= cap:
         return [
-            f"Unverified accounts may submit {cap} posts a day; verify your identity to lift "
-            "the limit."
+            ngettext(
+                "Unverified accounts may submit %(cap)d post a day; verify your identity to "
+                "lift the limit.",
+                "Unverified accounts may submit %(cap)d posts a day; verify your identity to "
+                "lift the limit.",
+                cap,
+            )
+            % {"cap": cap}
         ]
     return []

@@ -13,7 +13,9 @@ from django.core import signing
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from accounts.languages import for_user, speaking_to
 from accounts.models import Notification, User
 from accounts.notifications import notify_address_on_commit, send_notification
 from config.celery import enqueue_on_commit
@@ -36,12 +38,14 @@ def verification_send(*, user: User) -> None:
     asking again)."""
     if not user.email or user.email_verified_at is not None:
         return
-    notify_address_on_commit(
-        to=user.email,
-        subject="Confirm your email address",
-        template="email_verification",
-        context={"name": user.name, "link": verification_link(user)},
-    )
+    with speaking_to(user):
+        notify_address_on_commit(
+            to=user.email,
+            subject=_("Confirm your email address"),
+            template="email_verification",
+            context={"name": user.name, "link": verification_link(user)},
+            language=for_user(user),
+        )
 
 
 @transaction.atomic
@@ -50,12 +54,12 @@ def email_verify(*, token: str) -> User:
     try:
         data = signing.loads(token, salt=SALT, max_age=max_age)
     except signing.SignatureExpired as error:
-        raise BadLink("This link has expired. Ask for a new one on My standing.") from error
+        raise BadLink(_("This link has expired. Ask for a new one on My standing.")) from error
     except signing.BadSignature as error:
-        raise BadLink("This link is not valid.") from error
+        raise BadLink(_("This link is not valid.")) from error
     user = User.objects.select_for_update().filter(pk=data.get("user")).first()
     if user is None or user.email != data.get("email"):
-        raise BadLink("This link is for an address this account no longer has.")
+        raise BadLink(_("This link is for an address this account no longer has."))
     if user.email_verified_at is None:
         user.email_verified_at = timezone.now()
         user.save(update_fields=["email_verified_at"])

@@ -4,46 +4,64 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from accounts.history import tracked
+from accounts.languages import Localized
 from accounts.roles import holds
 
 
 class AccountType(models.TextChoices):
-    INDIVIDUAL = "individual", "Individual"
-    ORGANISATION = "organisation", "Organisation"
-    PUBLIC_FIGURE = "public_figure", "Public figure"
+    INDIVIDUAL = "individual", _("Individual")
+    ORGANISATION = "organisation", _("Organisation")
+    PUBLIC_FIGURE = "public_figure", _("Public figure")
 
 
 class Role(models.TextChoices):
     """Roles are Django groups; the names here are the group names."""
 
-    AUTHOR = "author", "Author"
-    REVIEWER = "reviewer", "Reviewer"
-    SENIOR_REVIEWER = "senior_reviewer", "Senior reviewer"
-    OPERATOR = "operator", "Operator"
+    AUTHOR = "author", _("Author")
+    REVIEWER = "reviewer", _("Reviewer")
+    SENIOR_REVIEWER = "senior_reviewer", _("Senior reviewer")
+    OPERATOR = "operator", _("Operator")
 
 
 class User(AbstractUser):
     account_type = models.CharField(
-        max_length=20, choices=AccountType.choices, default=AccountType.INDIVIDUAL
+        _("account type"),
+        max_length=20,
+        choices=AccountType.choices,
+        default=AccountType.INDIVIDUAL,
     )
-    display_name = models.CharField(max_length=150, blank=True)
+    display_name = models.CharField(_("display name"), max_length=150, blank=True)
     email_verified_at = models.DateTimeField(
+        _("email verified at"),
         null=True,
         blank=True,
-        help_text="When the holder proved the address is theirs; no email goes to it before.",
+        help_text=_("When the holder proved the address is theirs; no email goes to it before."),
     )
     time_zone = models.CharField(
+        _("time zone"),
         max_length=64,
         blank=True,
-        help_text="Times are shown in this zone; empty: the browser's.",
+        help_text=_("Times are shown in this zone; empty: the browser's."),
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_("Pages and emails are in this language; empty: the browser's."),
     )
     always_review = models.BooleanField(
+        _("always review"),
         default=False,
-        help_text="Every post of this account goes to review, whatever its category. "
-        "Set by a senior reviewer, with a note, in the audit trail.",
+        help_text=_(
+            "Every post of this account goes to review, whatever its category. "
+            "Set by a senior reviewer, with a note, in the audit trail."
+        ),
     )
 
     class Meta(AbstractUser.Meta):
@@ -88,17 +106,17 @@ class User(AbstractUser):
 
 
 class VerificationState(models.TextChoices):
-    UNVERIFIED = "unverified", "Unverified"
-    PENDING = "pending", "Pending"
-    VERIFIED = "verified", "Verified"
-    REJECTED = "rejected", "Rejected"
+    UNVERIFIED = "unverified", _("Unverified")
+    PENDING = "pending", _("Pending")
+    VERIFIED = "verified", _("Verified")
+    REJECTED = "rejected", _("Rejected")
 
 
 class DocumentType(models.TextChoices):
-    PASSPORT = "passport", "Passport"
-    NATIONAL_ID = "national_id", "National identity card"
-    DRIVING_LICENCE = "driving_licence", "Driving licence"
-    COMPANY_REGISTRATION = "company_registration", "Company registration certificate"
+    PASSPORT = "passport", _("Passport")
+    NATIONAL_ID = "national_id", _("National identity card")
+    DRIVING_LICENCE = "driving_licence", _("Driving licence")
+    COMPANY_REGISTRATION = "company_registration", _("Company registration certificate")
 
 
 def _is_self(identity, user) -> bool:
@@ -115,29 +133,50 @@ class Identity(ConcurrentTransitionMixin, models.Model):
     """The real-name check. Of the document only its type, issuing country, a keyed hash of
     its number and the number's last four characters are kept: never the number itself."""
 
-    user = models.OneToOneField(User, on_delete=models.PROTECT, related_name="identity")
+    user = models.OneToOneField(
+        User, on_delete=models.PROTECT, related_name="identity", verbose_name=_("user")
+    )
     state = FSMField(
-        default=VerificationState.UNVERIFIED, choices=VerificationState.choices, protected=True
+        _("state"),
+        default=VerificationState.UNVERIFIED,
+        choices=VerificationState.choices,
+        protected=True,
     )
-    legal_name = models.CharField(max_length=200, blank=True)
+    legal_name = models.CharField(_("legal name"), max_length=200, blank=True)
     registration_number = models.CharField(
-        max_length=50, blank=True, help_text="Organisations: the company or charity number."
+        _("registration number"),
+        max_length=50,
+        blank=True,
+        help_text=_("Organisations: the company or charity number."),
     )
-    document_type = models.CharField(max_length=30, choices=DocumentType.choices, blank=True)
-    issuing_country = models.CharField(max_length=2, blank=True, help_text="ISO 3166 code, e.g. GB")
+    document_type = models.CharField(
+        _("document type"), max_length=30, choices=DocumentType.choices, blank=True
+    )
+    issuing_country = models.CharField(
+        _("issuing country"), max_length=2, blank=True, help_text=_("ISO 3166 code, e.g. GB")
+    )
     document_hash = models.CharField(
-        max_length=64, blank=True, help_text="HMAC of issuing country and number (no salt)."
+        _("document hash"),
+        max_length=64,
+        blank=True,
+        help_text=_("HMAC of issuing country and number (no salt)."),
     )
-    document_last4 = models.CharField(max_length=4, blank=True)
-    submitted_at = models.DateTimeField(null=True, blank=True)
-    decided_at = models.DateTimeField(null=True, blank=True)
+    document_last4 = models.CharField(_("document last4"), max_length=4, blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decided_by = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("decided by"),
     )
-    decision_note = models.TextField(blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
 
     class Meta:
-        verbose_name_plural = "identities"
+        verbose_name = _("identity")
+        verbose_name_plural = _("identities")
         indexes = [
             models.Index(fields=["state", "submitted_at"], name="identity_queue_idx"),
             models.Index(fields=["document_hash"], name="identity_document_idx"),
@@ -153,7 +192,11 @@ class Identity(ConcurrentTransitionMixin, models.Model):
         triggers = [pgtrigger.Protect(name="identity_is_kept", operation=pgtrigger.Delete)]
 
     def __str__(self) -> str:
-        return f"{self.legal_name or self.user} ({self.get_state_display()})"
+        # Translators: an identity in the admin: the legal name and the verification state.
+        return gettext("%(name)s (%(state)s)") % {
+            "name": self.legal_name or self.user,
+            "state": self.get_state_display(),
+        }
 
     @transition(
         field=state,
@@ -221,13 +264,23 @@ class PledgeVersion(models.Model):
     """An undertaking text, as numbered clauses (one per line). The current version is the
     newest whose effective date has come."""
 
-    version = models.PositiveIntegerField(unique=True)
-    title = models.CharField(max_length=200, default="The Imprimatur pledge")
-    clauses = models.TextField(help_text="One clause per line; they are numbered in order.")
-    effective_at = models.DateTimeField(default=timezone.now)
-    created_at = models.DateTimeField(auto_now_add=True)
+    version = models.PositiveIntegerField(_("version"), unique=True)
+    title = models.CharField(_("title"), max_length=200, default="The Imprimatur pledge")
+    title_zh_hans = models.CharField(_("title (Simplified Chinese)"), max_length=200, blank=True)
+    clauses = models.TextField(
+        _("clauses"), help_text=_("One clause per line; they are numbered in order.")
+    )
+    clauses_zh_hans = models.TextField(
+        _("clauses (Simplified Chinese)"),
+        blank=True,
+        help_text=_("The same clauses, one per line, in the same order."),
+    )
+    effective_at = models.DateTimeField(_("effective at"), default=timezone.now)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("pledge version")
+        verbose_name_plural = _("pledge versions")
         ordering = ["-version"]
         # What people signed stays what they signed: a change is a new version.
         triggers = [
@@ -235,23 +288,43 @@ class PledgeVersion(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Pledge v{self.version}"
+        # Translators: "v" is short for version.
+        return gettext("Pledge v%(version)s") % {"version": self.version}
+
+    local_title = Localized("title")
+    local_clauses = Localized("clauses")
 
     @property
     def clause_list(self) -> list[str]:
-        return [line.strip() for line in self.clauses.splitlines() if line.strip()]
+        """The clauses in the reader's language (English where none is written)."""
+        return [line.strip() for line in self.local_clauses.splitlines() if line.strip()]
 
 
 @tracked()
 class PledgeSignature(models.Model):
-    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="pledge_signatures")
-    pledge = models.ForeignKey(PledgeVersion, on_delete=models.PROTECT, related_name="signatures")
-    typed_name = models.CharField(max_length=200)
-    signed_at = models.DateTimeField(auto_now_add=True)
-    ip_address = models.GenericIPAddressField(null=True, blank=True)
-    user_agent = models.CharField(max_length=300, blank=True)
+    user = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="pledge_signatures", verbose_name=_("user")
+    )
+    pledge = models.ForeignKey(
+        PledgeVersion,
+        on_delete=models.PROTECT,
+        related_name="signatures",
+        verbose_name=_("pledge"),
+    )
+    typed_name = models.CharField(_("typed name"), max_length=200)
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        blank=True,
+        help_text=_("The language of the text the holder read and signed."),
+    )
+    signed_at = models.DateTimeField(_("signed at"), auto_now_add=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    user_agent = models.CharField(_("user agent"), max_length=300, blank=True)
 
     class Meta:
+        verbose_name = _("pledge signature")
+        verbose_name_plural = _("pledge signatures")
         ordering = ["-signed_at"]
         constraints = [
             models.UniqueConstraint(fields=["user", "pledge"], name="one_signature_per_version")
@@ -263,106 +336,169 @@ class PledgeSignature(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} signed v{self.pledge.version}"
+        # Translators: a pledge signature: who signed which version of the pledge.
+        return gettext("%(user)s signed v%(version)s") % {
+            "user": self.user,
+            "version": self.pledge.version,
+        }
 
 
 # --- standing, strikes, sanctions, appeals ------------------------------------------------
 
 
 class SanctionKind(models.TextChoices):
-    WARNING = "warning", "Warning"
-    LIMITATION = "limitation", "Limitation"
-    SUSPENSION = "suspension", "Suspension"
+    WARNING = "warning", _("Warning")
+    LIMITATION = "limitation", _("Limitation")
+    SUSPENSION = "suspension", _("Suspension")
 
 
 @tracked()
 class Strike(models.Model):
     """An upheld rejection for a violation. Counts toward sanctions until it expires."""
 
-    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="strikes")
-    post = models.OneToOneField("approvals.Post", on_delete=models.PROTECT, related_name="strike")
-    reason_code = models.ForeignKey("approvals.ReasonCode", on_delete=models.PROTECT)
-    created_at = models.DateTimeField()
-    expires_at = models.DateTimeField()
-    removed_at = models.DateTimeField(null=True, blank=True)
-    removed_reason = models.CharField(max_length=200, blank=True)
+    user = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="strikes", verbose_name=_("user")
+    )
+    post = models.OneToOneField(
+        "approvals.Post", on_delete=models.PROTECT, related_name="strike", verbose_name=_("post")
+    )
+    reason_code = models.ForeignKey(
+        "approvals.ReasonCode", on_delete=models.PROTECT, verbose_name=_("reason code")
+    )
+    created_at = models.DateTimeField(_("created at"))
+    expires_at = models.DateTimeField(_("expires at"))
+    removed_at = models.DateTimeField(_("removed at"), null=True, blank=True)
+    removed_reason = models.CharField(_("removed reason"), max_length=200, blank=True)
 
     class Meta:
+        verbose_name = _("strike")
+        verbose_name_plural = _("strikes")
         ordering = ["-created_at"]
         triggers = [pgtrigger.Protect(name="strike_is_kept", operation=pgtrigger.Delete)]
 
     def __str__(self) -> str:
-        return f"Strike on {self.user} ({self.reason_code})"
+        return gettext("Strike on %(user)s (%(reason)s)") % {
+            "user": self.user,
+            "reason": self.reason_code,
+        }
 
 
 class ProposalStatus(models.TextChoices):
-    PROPOSED = "proposed", "Proposed"
-    CONFIRMED = "confirmed", "Confirmed"
-    DISMISSED = "dismissed", "Dismissed"
+    PROPOSED = "proposed", _("Proposed")
+    CONFIRMED = "confirmed", _("Confirmed")
+    DISMISSED = "dismissed", _("Dismissed")
 
 
 @tracked()
 class SanctionProposal(models.Model):
     """What the strike policy suggests. Nothing is applied until a senior reviewer confirms."""
 
-    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="sanction_proposals")
-    kind = models.CharField(max_length=20, choices=SanctionKind.choices)
-    days = models.PositiveIntegerField(null=True, blank=True)
-    active_strikes = models.PositiveIntegerField()
+    user = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        related_name="sanction_proposals",
+        verbose_name=_("user"),
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=SanctionKind.choices)
+    days = models.PositiveIntegerField(_("days"), null=True, blank=True)
+    active_strikes = models.PositiveIntegerField(_("active strikes"))
     status = models.CharField(
-        max_length=20, choices=ProposalStatus.choices, default=ProposalStatus.PROPOSED
+        _("status"),
+        max_length=20,
+        choices=ProposalStatus.choices,
+        default=ProposalStatus.PROPOSED,
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     decided_by = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("decided by"),
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
-    note = models.TextField(blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
 
     class Meta:
+        verbose_name = _("sanction proposal")
+        verbose_name_plural = _("sanction proposals")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} proposed for {self.user}"
+        return gettext("%(kind)s proposed for %(user)s") % {
+            "kind": self.get_kind_display(),
+            "user": self.user,
+        }
 
 
 class AppealOutcome(models.TextChoices):
-    UPHELD = "upheld", "Upheld"
-    OVERTURNED = "overturned", "Overturned"
+    UPHELD = "upheld", _("Upheld")
+    OVERTURNED = "overturned", _("Overturned")
 
 
 @tracked()
 class Sanction(models.Model):
-    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="sanctions")
-    kind = models.CharField(max_length=20, choices=SanctionKind.choices)
+    user = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="sanctions", verbose_name=_("user")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=SanctionKind.choices)
     reason_code = models.ForeignKey(
-        "approvals.ReasonCode", null=True, blank=True, on_delete=models.PROTECT
+        "approvals.ReasonCode",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        verbose_name=_("reason code"),
     )
     pledge_clause = models.PositiveSmallIntegerField(
-        null=True, blank=True, help_text="The number of the pledge clause that was broken."
+        _("pledge clause"),
+        null=True,
+        blank=True,
+        help_text=_("The number of the pledge clause that was broken."),
     )
-    note = models.TextField()
-    starts_at = models.DateTimeField()
-    ends_at = models.DateTimeField(null=True, blank=True)
-    decided_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    note = models.TextField(_("note"))
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("decided by")
+    )
     proposal = models.OneToOneField(
-        SanctionProposal, null=True, blank=True, on_delete=models.PROTECT, related_name="sanction"
+        SanctionProposal,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="sanction",
+        verbose_name=_("proposal"),
     )
-    lifted_at = models.DateTimeField(null=True, blank=True)
+    lifted_at = models.DateTimeField(_("lifted at"), null=True, blank=True)
     lifted_by = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("lifted by"),
     )
-    lift_note = models.TextField(blank=True)
-    appealed_at = models.DateTimeField(null=True, blank=True)
-    appeal_statement = models.TextField(blank=True)
-    appeal_outcome = models.CharField(max_length=20, choices=AppealOutcome.choices, blank=True)
+    lift_note = models.TextField(_("lift note"), blank=True)
+    appealed_at = models.DateTimeField(_("appealed at"), null=True, blank=True)
+    appeal_statement = models.TextField(_("appeal statement"), blank=True)
+    appeal_outcome = models.CharField(
+        _("appeal outcome"), max_length=20, choices=AppealOutcome.choices, blank=True
+    )
     appeal_decided_by = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("appeal decided by"),
     )
-    appeal_decided_at = models.DateTimeField(null=True, blank=True)
-    appeal_note = models.TextField(blank=True)
+    appeal_decided_at = models.DateTimeField(_("appeal decided at"), null=True, blank=True)
+    appeal_note = models.TextField(_("appeal note"), blank=True)
 
     class Meta:
+        verbose_name = _("sanction")
+        verbose_name_plural = _("sanctions")
         ordering = ["-starts_at"]
         indexes = [
             models.Index(
@@ -372,7 +508,10 @@ class Sanction(models.Model):
         triggers = [pgtrigger.Protect(name="sanction_is_kept", operation=pgtrigger.Delete)]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} for {self.user}"
+        return gettext("%(kind)s for %(user)s") % {
+            "kind": self.get_kind_display(),
+            "user": self.user,
+        }
 
     def is_active(self, at=None) -> bool:
         at = at or timezone.now()
@@ -407,6 +546,9 @@ class Notification(models.Model):
     subject = models.CharField(max_length=200)
     template = models.CharField(max_length=50)
     context = models.JSONField(default=dict)
+    language = models.CharField(
+        max_length=10, blank=True, help_text="The language the email is written in."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     next_attempt_at = models.DateTimeField(default=timezone.now)
     attempts = models.PositiveSmallIntegerField(default=0)

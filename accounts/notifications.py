@@ -14,8 +14,9 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from accounts import languages
 from accounts.models import Notification, User
 from accounts.time_zones import zone_for
 from config.celery import enqueue_on_commit
@@ -40,20 +41,31 @@ def header_safe(text: str, limit: int = 150) -> str:
 
 def notify_on_commit(*, user: User, subject: str, template: str, context: dict) -> None:
     """Record an email to `user` in this transaction and send it after the commit; `context`
-    must be plain JSON (ids, strings, numbers)."""
+    must be plain JSON (ids, strings, numbers). The body is written in the user's language;
+    build the subject and context inside `languages.speaking_to(user)` so they are too."""
     if not user.email:
         return
     notification = Notification.objects.create(
-        user=user, subject=header_safe(subject), template=template, context=context
+        user=user,
+        subject=header_safe(str(subject)),
+        template=template,
+        context=context,
+        language=languages.for_user(user),
     )
     enqueue_on_commit(send_notification, notification.pk)
 
 
-def notify_address_on_commit(*, to: str, subject: str, template: str, context: dict) -> None:
+def notify_address_on_commit(
+    *, to: str, subject: str, template: str, context: dict, language: str = ""
+) -> None:
     """The same outbox, for an address that is not an account (a platform's contact, an
-    operator)."""
+    operator), in `language` (else LANGUAGE_CODE)."""
     notification = Notification.objects.create(
-        to=to, subject=header_safe(subject), template=template, context=context
+        to=to,
+        subject=header_safe(str(subject)),
+        template=template,
+        context=context,
+        language=languages.supported(language) or settings.LANGUAGE_CODE,
     )
     enqueue_on_commit(send_notification, notification.pk)
 
@@ -74,10 +86,15 @@ def notification_send(*, notification_id: int) -> str:
             return "waiting"  # for the holder to verify the address (accounts/email.py)
         address = user.email if user is not None and user.is_active else notification.to
         if not address:
-            notification.sent_at, notification.last_error = timezone.now(), "No active address."
+            notification.sent_at = timezone.now()
+            notification.last_error = "No active address."  # for operators: not translated
             notification.save(update_fields=["sent_at", "last_error"])
             return "dropped"
-        with timezone.override(zone_for(user)):  # times in the recipient's zone
+        # Times in the recipient's zone, words in their language.
+        with (
+            timezone.override(zone_for(user)),
+            translation.override(notification.language or settings.LANGUAGE_CODE),
+        ):
             body = render_to_string(
                 f"email/{notification.template}.txt",
                 {"user": user, "site": settings.SITE_URL, **notification.context},

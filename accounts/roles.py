@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     "author": ["approvals.add_post"],
@@ -85,7 +86,7 @@ def role_required(perm: str):
         @wraps(view)
         def checked(request, *args, **kwargs):
             if not holds(request.user, perm):
-                raise PermissionDenied("This page is for staff in the right role.")
+                raise PermissionDenied(_("This page is for staff in the right role."))
             return view(request, *args, **kwargs)
 
         return login_required(checked)

@@ -5,6 +5,7 @@ from datetime import datetime
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import (
     Identity,
@@ -27,9 +28,13 @@ class Standing:
 
     @property
     def label(self) -> str:
-        return {"good": "Good", "warned": "Warned", "limited": "Limited", "suspended": "Suspended"}[
-            self.kind
-        ]
+        """The standing in words, in the active language."""
+        return {
+            "good": _("Good"),
+            "warned": _("Warned"),
+            "limited": _("Limited"),
+            "suspended": _("Suspended"),
+        }[self.kind]
 
 
 def active_sanctions(*, user: User, at: datetime | None = None) -> QuerySet[Sanction]:

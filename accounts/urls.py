@@ -8,6 +8,7 @@ urlpatterns = [
     path("signup/", views.signup, name="signup"),
     path("standing/", views.standing, name="standing"),
     path("time-zone/", views.time_zone_set, name="time_zone_set"),
+    path("language/", views.language_set, name="language_set"),
     path("email/verify/<str:token>/", views.email_verify, name="email_verify"),
     path("email/resend/", views.email_verification_resend, name="email_resend"),
     path("verify/", views.verify_identity, name="verify_identity"),

@@ -13,12 +13,15 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views import i18n as i18n_views
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import email, selectors, services, time_zones
+from accounts import email, languages, selectors, services, time_zones
 from accounts.forms import (
     AlwaysReviewForm,
     DecisionNoteForm,
@@ -31,7 +34,7 @@ from accounts.forms import (
     TakedownForm,
     TimeZoneForm,
 )
-from accounts.models import Identity, Sanction, SanctionProposal, User
+from accounts.models import Identity, Sanction, SanctionKind, SanctionProposal, User
 from accounts.roles import role_required
 from accounts.services import two_factor as two_factor_service
 from approvals import enforcement
@@ -53,8 +56,11 @@ def signup(request: HttpRequest) -> HttpResponse:
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(
             request,
-            f"Welcome, {user.name}. We have sent a link to {user.email}: open it to confirm "
-            "your address. Then verify your identity and sign the pledge to submit news.",
+            _(
+                "Welcome, %(name)s. We have sent a link to %(email)s: open it to confirm "
+                "your address. Then verify your identity and sign the pledge to submit news."
+            )
+            % {"name": user.name, "email": user.email},
         )
         return redirect("standing")
     return render(request, "registration/signup.html", {"form": form})
@@ -101,7 +107,7 @@ def verify_identity(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             _apply(form, error)
         else:
-            messages.success(request, "Thank you. Staff will check your identity shortly.")
+            messages.success(request, _("Thank you. Staff will check your identity shortly."))
             return redirect("standing")
     return render(request, "accounts/verify.html", {"form": form, "identity": identity})
 
@@ -122,7 +128,9 @@ def pledge(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             _apply(form, error)
         else:
-            messages.success(request, f"Signed: pledge version {current.version}.")
+            messages.success(
+                request, _("Signed: pledge version %(version)s.") % {"version": current.version}
+            )
             return redirect("standing")
     context = {
         "pledge": current,
@@ -140,14 +148,14 @@ def sanction_appeal(request: HttpRequest, pk: int) -> HttpResponse:
     form = StatementForm(request.POST)
     try:
         if not form.is_valid():
-            raise ValidationError({"statement": "Say why the sanction should change."})
+            raise ValidationError({"statement": _("Say why the sanction should change.")})
         services.sanction_appeal(
             sanction=sanction, by=request.user, statement=form.cleaned_data["statement"]
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, "Appeal sent. A senior reviewer will decide it.")
+        messages.success(request, _("Appeal sent. A senior reviewer will decide it."))
     return redirect("standing")
 
 
@@ -178,11 +186,15 @@ def verification_decide(request: HttpRequest, pk: int, decision: str) -> HttpRes
                 identity=identity, by=request.user, note=request.POST.get("note", "")
             )
         else:
-            raise ValidationError({"note": "Unknown decision."})
+            raise ValidationError({"note": _("Unknown decision.")})
     except (ValidationError, PermissionDenied) as error:
         messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
     else:
-        messages.success(request, f"{identity.legal_name}: {decision}d.")
+        if decision == "approve":
+            done = _("%(name)s: approved.") % {"name": identity.legal_name}
+        else:
+            done = _("%(name)s: rejected.") % {"name": identity.legal_name}
+        messages.success(request, done)
     return redirect("verification_queue")
 
 
@@ -207,9 +219,14 @@ def sanctions_desk(request: HttpRequest) -> HttpResponse:
         except PermissionDenied as error:
             form.add_error(None, str(error))
         else:
-            done = f"{data['kind'].title()} applied to {data['username'].name}."
+            names = {"kind": SanctionKind(data["kind"]).label, "name": data["username"].name}
             if data["take_down"]:
-                done += " Their live posts are being taken down."
+                done = (
+                    _("%(kind)s applied to %(name)s. Their live posts are being taken down.")
+                    % names
+                )
+            else:
+                done = _("%(kind)s applied to %(name)s.") % names
             messages.success(request, done)
             return redirect("sanctions_desk")
     context = {
@@ -246,7 +263,10 @@ def account_takedown(request: HttpRequest) -> HttpResponse:
         except (ValidationError, PermissionDenied) as error:
             messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
         else:
-            messages.success(request, f"Taking down every live post of {data['username'].name}.")
+            messages.success(
+                request,
+                _("Taking down every live post of %(name)s.") % {"name": data["username"].name},
+            )
     else:
         messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
     return redirect("sanctions_desk")
@@ -266,10 +286,11 @@ def always_review(request: HttpRequest) -> HttpResponse:
         except (ValidationError, PermissionDenied) as error:
             messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
         else:
-            state = "now" if on else "no longer"
-            messages.success(
-                request, f"Every post of {data['username'].name} {state} goes to review."
-            )
+            if on:
+                done = _("Every post of %(name)s now goes to review.")
+            else:
+                done = _("Every post of %(name)s no longer goes to review.")
+            messages.success(request, done % {"name": data["username"].name})
     else:
         messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
     return redirect("sanctions_desk")
@@ -298,7 +319,7 @@ def sanctions_decide(request: HttpRequest, kind: str, pk: int, decision: str) ->
     except (ValidationError, PermissionDenied) as error:
         messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
     else:
-        messages.success(request, "Done.")
+        messages.success(request, _("Done."))
     return redirect("sanctions_desk")
 
 
@@ -327,9 +348,17 @@ def two_factor(request: HttpRequest) -> HttpResponse:
             if device.name == two_factor_service.RECOVERY:
                 left = device.token_set.count()
                 two_factor_service.recovery_code_used(user=user, left=left)
-                messages.warning(request, f"Recovery code used; {left} left.")
+                messages.warning(
+                    request,
+                    ngettext(
+                        "Recovery code used; %(left)d left.",
+                        "Recovery code used; %(left)d left.",
+                        left,
+                    )
+                    % {"left": left},
+                )
             return redirect(_next(request))
-        form.add_error("token", "That code is not valid (or was used already). Try again.")
+        form.add_error("token", _("That code is not valid (or was used already). Try again."))
     return render(request, "accounts/two_factor.html", {"form": form, "next": _next(request)})
 
 
@@ -347,7 +376,10 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
         # A first second factor: only from the link mailed to the account's address.
         if request.method == "POST" and "send_link" in request.POST:
             two_factor_service.enrolment_send(user=user)
-            messages.success(request, f"We have sent a link to {user.email}. Open it here.")
+            messages.success(
+                request,
+                _("We have sent a link to %(email)s. Open it here.") % {"email": user.email},
+            )
         return render(request, "accounts/two_factor_enrol.html", {"next": _next(request)})
     form = SecondFactorForm(request.POST or None)
     device_id = request.session.get("two_factor_device")
@@ -384,7 +416,7 @@ def two_factor_enrol(request: HttpRequest, token: str) -> HttpResponse:
     if two_factor_service.enrolment_allowed_by(user=request.user, token=token):
         request.session[two_factor_service.ENROL_SESSION_KEY] = True
         return redirect("two_factor_setup")
-    messages.error(request, "This link is not valid for this account, or has expired.")
+    messages.error(request, _("This link is not valid for this account, or has expired."))
     return redirect("two_factor_setup")
 
 
@@ -415,11 +447,27 @@ def time_zone_set(request: HttpRequest) -> HttpResponse:
     form = TimeZoneForm(request.POST)
     if form.is_valid():
         services.user_set_time_zone(user=request.user, time_zone=form.cleaned_data["time_zone"])
-        zone = form.cleaned_data["time_zone"] or "your browser's zone"
-        messages.success(request, f"Times are now shown in {zone}.")
+        zone = form.cleaned_data["time_zone"]
+        if zone:
+            done = _("Times are now shown in %(zone)s.") % {"zone": zone}
+        else:
+            done = _("Times are now shown in your browser's zone.")
+        messages.success(request, done)
     else:
-        messages.error(request, "Choose a time zone from the list.")
+        messages.error(request, _("Choose a time zone from the list."))
     return redirect("standing")
+
+
+@require_POST
+def language_set(request: HttpRequest) -> HttpResponse:
+    """The switch in the navigation. Django's `set_language` checks the language and the
+    `next` address and sets the cookie; a signed-in user's choice is also kept on the profile,
+    so it follows them to another browser and into their emails."""
+    response = i18n_views.set_language(request)
+    language = languages.supported(request.POST.get("language"))
+    if request.user.is_authenticated and language:
+        services.user_set_language(user=request.user, language=language)
+    return response
 
 
 def email_verify(request: HttpRequest, token: str) -> HttpResponse:
@@ -432,7 +480,7 @@ def email_verify(request: HttpRequest, token: str) -> HttpResponse:
     except email.BadLink as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, f"Thank you: {user.email} is confirmed.")
+        messages.success(request, _("Thank you: %(email)s is confirmed.") % {"email": user.email})
     return redirect("standing" if request.user.is_authenticated else "login")
 
 
@@ -441,9 +489,11 @@ def email_verify(request: HttpRequest, token: str) -> HttpResponse:
 def email_verification_resend(request: HttpRequest) -> HttpResponse:
     user = request.user
     if user.email_verified_at is not None:
-        messages.info(request, "Your address is already confirmed.")
+        messages.info(request, _("Your address is already confirmed."))
     elif email.verification_resend(user=user):
-        messages.success(request, f"A new link is on its way to {user.email}.")
+        messages.success(
+            request, _("A new link is on its way to %(email)s.") % {"email": user.email}
+        )
     else:
-        messages.error(request, "A link went out a moment ago; check your inbox (and spam).")
+        messages.error(request, _("A link went out a moment ago; check your inbox (and spam)."))
     return redirect("standing")

@@ -2,6 +2,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from guardian.admin import GuardedModelAdmin
 
 from accounts.admin import KeptRecordAdmin
@@ -37,7 +39,7 @@ class DeskAdmin(GuardedModelAdmin):
     list_display = ("name", "slug", "reviewers")
     prepopulated_fields = {"slug": ("name",)}
 
-    @admin.display(description="Reviewers")
+    @admin.display(description=gettext_lazy("Reviewers"))
     def reviewers(self, desk: Desk) -> str:
         rows = desk.deskuserobjectpermission_set.select_related("user")
         return ", ".join(sorted(row.user.name for row in rows)) or "—"
@@ -87,8 +89,10 @@ class AuditInline(admin.TabularInline):
 
 
 class MoveDeskForm(ActionForm):
-    desk = forms.ModelChoiceField(queryset=Desk.objects.all(), required=False)
-    note = forms.CharField(required=False, label="Why")
+    desk = forms.ModelChoiceField(
+        queryset=Desk.objects.all(), required=False, label=gettext_lazy("Desk")
+    )
+    note = forms.CharField(required=False, label=gettext_lazy("Why"))
 
 
 @admin.register(Post)
@@ -133,21 +137,27 @@ class PostAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None) -> bool:
         return False
 
-    @admin.action(description="Move the selected waiting posts to the desk chosen above")
+    @admin.action(
+        description=gettext_lazy("Move the selected waiting posts to the desk chosen above")
+    )
     def move_to_desk(self, request, queryset):
         desk = Desk.objects.filter(pk=request.POST.get("desk") or None).first()
         note = request.POST.get("note", "")
         if desk is None:
-            self.message_user(request, "Choose a desk to move them to.", messages.ERROR)
+            self.message_user(request, _("Choose a desk to move them to."), messages.ERROR)
             return
         for post in queryset:
             try:
                 services.post_move_desk(post=post, by=request.user, desk=desk, note=note)
             except (ServiceError, PermissionDenied, ValidationError) as error:
                 text = " ".join(getattr(error, "messages", [str(error)]))
-                self.message_user(request, f"{post}: {text}", messages.ERROR)
+                self.message_user(request, _failed(post, text), messages.ERROR)
             else:
-                self.message_user(request, f"{post}: moved to {desk}.", messages.SUCCESS)
+                self.message_user(
+                    request,
+                    _("%(post)s: moved to %(desk)s.") % {"post": post, "desk": desk},
+                    messages.SUCCESS,
+                )
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -155,15 +165,22 @@ class PostAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
-    @admin.action(description="Release the claim on the selected posts")
+    @admin.action(description=gettext_lazy("Release the claim on the selected posts"))
     def release_claims(self, request, queryset):
         for post in queryset.filter(state=State.UNDER_REVIEW):
             try:
                 services.post_release(post=post, by=request.user)
             except (ServiceError, PermissionDenied, ValidationError) as error:
-                self.message_user(request, f"{post}: {error}", messages.ERROR)
+                self.message_user(request, _failed(post, error), messages.ERROR)
             else:
-                self.message_user(request, f"{post}: released.", messages.SUCCESS)
+                self.message_user(
+                    request, _("%(post)s: released.") % {"post": post}, messages.SUCCESS
+                )
+
+
+def _failed(post: Post, error) -> str:
+    # Translators: an admin action failed on one post: the post's title, then why.
+    return _("%(post)s: %(error)s") % {"post": post, "error": error}
 
 
 @admin.register(AuditEntry)
@@ -178,7 +195,7 @@ class AuditEntryAdmin(KeptRecordAdmin):
     exclude = ("post",)
     readonly_fields = ("post_ref",)
 
-    @admin.display(description="Post")
+    @admin.display(description=gettext_lazy("Post"))
     def post_ref(self, entry: AuditEntry) -> str:
         return f"#{entry.post_id}" if entry.post_id else "—"
 
@@ -203,13 +220,14 @@ class PlatformAdmin(admin.ModelAdmin):
     inlines = [ApiKeyInline]
     actions = ["create_api_key"]
 
-    @admin.action(description="Create an API key (shown once)")
+    @admin.action(description=gettext_lazy("Create an API key (shown once)"))
     def create_api_key(self, request, queryset):
         for platform in queryset:
             new = platform_services.api_key_create(platform=platform, name="admin")
             self.message_user(
                 request,
-                f"{platform}: new API key {new.key} — copy it now; it is not shown again.",
+                _("%(platform)s: new API key %(key)s — copy it now; it is not shown again.")
+                % {"platform": platform, "key": new.key},
                 messages.WARNING,
             )
 
@@ -224,15 +242,19 @@ class ApiKeyAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         return False  # keys are made by the Platform action or `manage.py platform_create`
 
-    @admin.action(description="Revoke the selected keys (takes effect at once)")
+    @admin.action(description=gettext_lazy("Revoke the selected keys (takes effect at once)"))
     def revoke(self, request, queryset):
         for api_key in queryset:
             platform_services.api_key_revoke(api_key=api_key)
-        self.message_user(request, f"Revoked {queryset.count()} key(s).", messages.SUCCESS)
+        self.message_user(
+            request,
+            _("Revoked %(count)d key(s).") % {"count": queryset.count()},
+            messages.SUCCESS,
+        )
 
 
 class EndpointForm(forms.ModelForm):
-    url = forms.URLField(max_length=500, assume_scheme="https")
+    url = forms.URLField(label=gettext_lazy("URL"), max_length=500, assume_scheme="https")
 
     class Meta:
         model = Endpoint
@@ -271,13 +293,13 @@ class EndpointAdmin(admin.ModelAdmin):
     )
     actions = ["rotate_secret", "enable"]
 
-    @admin.display(description="Health")
+    @admin.display(description=gettext_lazy("Health"))
     def health(self, endpoint: Endpoint) -> str:
         if not endpoint.active:
-            return f"Disabled: {endpoint.disabled_reason}"
+            return _("Disabled: %(reason)s") % {"reason": endpoint.disabled_reason}
         if endpoint.failure_streak:
-            return f"Failing ({endpoint.failure_streak} in a row)"
-        return "Healthy" if endpoint.last_success_at else "No deliveries yet"
+            return _("Failing (%(count)d in a row)") % {"count": endpoint.failure_streak}
+        return _("Healthy") if endpoint.last_success_at else _("No deliveries yet")
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -292,21 +314,28 @@ class EndpointAdmin(admin.ModelAdmin):
         obj.pk = new.endpoint.pk
         self.message_user(
             request,
-            f"Signing secret {new.secret} — give it to the receiver now; it is not shown again.",
+            _("Signing secret %(secret)s — give it to the receiver now; it is not shown again.")
+            % {"secret": new.secret},
             messages.WARNING,
         )
 
-    @admin.action(description="Rotate the signing secret (old one valid for the overlap)")
+    @admin.action(
+        description=gettext_lazy("Rotate the signing secret (old one valid for the overlap)")
+    )
     def rotate_secret(self, request, queryset):
         for endpoint in queryset:
             secret = platform_services.endpoint_rotate_secret(endpoint=endpoint)
-            self.message_user(request, f"{endpoint}: new secret {secret}", messages.WARNING)
+            self.message_user(
+                request,
+                _("%(endpoint)s: new secret %(secret)s") % {"endpoint": endpoint, "secret": secret},
+                messages.WARNING,
+            )
 
-    @admin.action(description="Re-enable the selected endpoints")
+    @admin.action(description=gettext_lazy("Re-enable the selected endpoints"))
     def enable(self, request, queryset):
         for endpoint in queryset:
             platform_services.endpoint_enable(endpoint=endpoint)
-        self.message_user(request, "Re-enabled. Redeliver what they missed.", messages.SUCCESS)
+        self.message_user(request, _("Re-enabled. Redeliver what they missed."), messages.SUCCESS)
 
 
 class AttemptInline(admin.TabularInline):
@@ -352,14 +381,16 @@ class DeliveryAdmin(KeptRecordAdmin):
     inlines = [AttemptInline]
     actions = ["redeliver"]
 
-    @admin.display(description="Event")
+    @admin.display(description=gettext_lazy("Event"))
     def event_type(self, delivery: Delivery) -> str:
         return delivery.event.type
 
-    @admin.action(description="Redeliver the selected deliveries")
+    @admin.action(description=gettext_lazy("Redeliver the selected deliveries"))
     def redeliver(self, request, queryset):
         count = platform_services.deliveries_redeliver(deliveries=queryset)
-        self.message_user(request, f"Queued {count} deliveries again.", messages.SUCCESS)
+        self.message_user(
+            request, _("Queued %(count)d deliveries again.") % {"count": count}, messages.SUCCESS
+        )
 
 
 @admin.register(PlatformAccount)
@@ -372,11 +403,13 @@ class PlatformAccountAdmin(KeptRecordAdmin):
     list_select_related = ("platform", "user")
     actions = ["unlink"]
 
-    @admin.action(description="Unlink: the platform may no longer act for these accounts")
+    @admin.action(
+        description=gettext_lazy("Unlink: the platform may no longer act for these accounts")
+    )
     def unlink(self, request, queryset):
         for link in queryset.filter(revoked_at__isnull=True):
             links.link_revoke(link=link, by=None)
-        self.message_user(request, "Unlinked.", messages.SUCCESS)
+        self.message_user(request, _("Unlinked."), messages.SUCCESS)
 
 
 # --- screening ----------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.eligibility import submission_blockers
 
@@ -20,7 +21,9 @@ if TYPE_CHECKING:
 Condition = Callable[["Post"], bool]
 
 
-def explained(message: str) -> Callable[[Condition], Condition]:
+def explained(message) -> Callable[[Condition], Condition]:
+    """`message`: a lazily translated sentence, read in the language active when it is shown."""
+
     def mark(condition: Condition) -> Condition:
         condition.message = message  # type: ignore[attr-defined]
         return condition
@@ -28,7 +31,7 @@ def explained(message: str) -> Callable[[Condition], Condition]:
     return mark
 
 
-@explained("The post needs a title and a body.")
+@explained(_("The post needs a title and a body."))
 def has_content(post: Post) -> bool:
     return bool(post.title.strip() and post.body.strip())
 
@@ -38,7 +41,7 @@ def has_content(post: Post) -> bool:
 _TAKEN_DOWN = ("rejected", "appealed", "revoked")
 
 
-@explained("The post this reposts was rejected or taken down; it cannot be reposted.")
+@explained(_("The post this reposts was rejected or taken down; it cannot be reposted."))
 def repost_of_allowed(post: Post) -> bool:
     """A repost copies a post that was submitted and has not been rejected or revoked."""
     original = post.repost_of
@@ -47,7 +50,7 @@ def repost_of_allowed(post: Post) -> bool:
     )
 
 
-@explained("The post this reposts has been rejected or taken down since; it cannot go out.")
+@explained(_("The post this reposts has been rejected or taken down since; it cannot go out."))
 def original_not_taken_down(post: Post) -> bool:
     original = post.repost_of
     return original is None or original.state not in _TAKEN_DOWN
@@ -63,7 +66,7 @@ def _author_blockers(post: Post) -> list[str]:
     return cached
 
 
-@explained("Your account may not submit this post right now.")
+@explained(_("Your account may not submit this post right now."))
 def author_may_submit(post: Post) -> bool:
     """Verified identity, the current pledge and a standing that allows it (accounts)."""
     return not _author_blockers(post)
@@ -72,23 +75,23 @@ def author_may_submit(post: Post) -> bool:
 author_may_submit.explain = _author_blockers  # type: ignore[attr-defined]
 
 
-@explained("Nothing has changed since the last submission; edit the post first.")
+@explained(_("Nothing has changed since the last submission; edit the post first."))
 def has_unsubmitted_changes(post: Post) -> bool:
     last = post.current_revision
     return last is None or last.content_hash != post.content_hash()
 
 
-@explained("Another reviewer has already claimed this post.")
+@explained(_("Another reviewer has already claimed this post."))
 def is_unclaimed(post: Post) -> bool:
     return post.claimed_by_id is None
 
 
-@explained("A decision can be appealed only once.")
+@explained(_("A decision can be appealed only once."))
 def not_appealed_before(post: Post) -> bool:
     return post.appealed_at is None
 
 
-@explained("The appeal window for this decision has closed.")
+@explained(_("The appeal window for this decision has closed."))
 def within_appeal_window(post: Post) -> bool:
     return post.decided_at is not None and (
         timezone.now() <= post.decided_at + settings.APPEAL_WINDOW
@@ -106,5 +109,6 @@ def unmet_conditions(post: Post, transition_name: str) -> list[str]:
     for condition in transition.conditions:
         if not condition(post):
             explain = getattr(condition, "explain", None)
-            reasons.extend(explain(post) if explain else [condition.message])
+            found = explain(post) if explain else [condition.message]
+            reasons.extend(str(reason) for reason in found)
     return reasons

@@ -14,6 +14,8 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import Sanction, SanctionKind, SanctionProposal, User
 from accounts.roles import holds
@@ -57,7 +59,9 @@ def _withdraw_waiting_posts(*, user: User, by: User) -> None:
     for post in waiting:
         if post.state == State.UNDER_REVIEW:
             post = posts.post_release(post=post, by=by)
-        posts.post_withdraw(post=post, by=by, note="Withdrawn: the account is suspended.")
+        posts.post_withdraw(
+            post=post, by=by, note=gettext_noop("Withdrawn: the account is suspended.")
+        )
 
 
 # --- takedowns ----------------------------------------------------------------------------
@@ -68,12 +72,12 @@ def account_takedown(*, account: User, by: User, reason_code: str, note: str = "
     """Order every live post of `account` taken down; a task does it in chunks once this
     commits (see takedown_continue)."""
     if not holds(by, "approvals.revoke_post"):
-        raise PermissionDenied("Only senior reviewers take posts down.")
+        raise PermissionDenied(_("Only senior reviewers take posts down."))
     if by.pk == account.pk:
-        raise PermissionDenied("Another senior reviewer must take down your posts.")
+        raise PermissionDenied(_("Another senior reviewer must take down your posts."))
     reason = ReasonCode.objects.filter(code=reason_code, active=True).first()
     if reason is None:
-        raise ValidationError({"reason_code": "Choose one of the listed reasons."})
+        raise ValidationError({"reason_code": _("Choose one of the listed reasons.")})
     takedown = Takedown.objects.create(
         account=account, requested_by=by, reason_code=reason, note=note.strip()
     )
@@ -107,7 +111,7 @@ def takedown_continue(*, takedown_id: int) -> int:
             .order_by("pk")
             .values_list("pk", flat=True)[: settings.TAKEDOWN_CHUNK_SIZE]
         )
-        note = takedown.note or "Every live post of this account is taken down."
+        note = takedown.note or gettext_noop("Every live post of this account is taken down.")
         revoked = 0
         for pk in live:
             post = Post.objects.get(pk=pk)
@@ -147,10 +151,10 @@ def _continue_on_commit(takedown_id: int) -> None:
 def account_set_always_review(*, account: User, by: User, on: bool, note: str) -> User:
     """Send every post of the account to review, whatever its category (or stop doing so)."""
     if not holds(by, "accounts.apply_sanction"):
-        raise PermissionDenied("Only senior reviewers set an account to always review.")
+        raise PermissionDenied(_("Only senior reviewers set an account to always review."))
     if by.pk == account.pk:
-        raise PermissionDenied("Another senior reviewer must decide this about your account.")
-    note = required_text(note, "Say why.")
+        raise PermissionDenied(_("Another senior reviewer must decide this about your account."))
+    note = required_text(note, _("Say why."))
     account = User.objects.select_for_update(no_key=True).get(pk=account.pk)
     if account.always_review == on:
         return account

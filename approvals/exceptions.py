@@ -3,6 +3,8 @@
 Django's own PermissionDenied (403) and ValidationError (400, per field) are used as they are.
 """
 
+from django.utils.translation import gettext as _
+
 
 class ServiceError(Exception):
     def __init__(self, message: str):
@@ -26,5 +28,7 @@ class DuplicateExternalId(Conflict):
     """The platform already submitted a post with this `external_id`. HTTP 409."""
 
     def __init__(self, existing_post_id: int):
-        super().__init__(f"A post with this external_id exists already (id {existing_post_id}).")
+        super().__init__(
+            _("A post with this external_id exists already (id %(id)s).") % {"id": existing_post_id}
+        )
         self.existing_post_id = existing_post_id

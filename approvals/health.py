@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import connection
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from health_check.base import HealthCheck
 from health_check.exceptions import ServiceUnavailable
 from health_check.views import HealthCheckView
@@ -33,7 +34,7 @@ class Broker(HealthCheck):
             with app.connection_for_write() as connection:
                 connection.ensure_connection(max_retries=1, timeout=2)
         except Exception as error:
-            raise ServiceUnavailable("The broker cannot be reached.") from error
+            raise ServiceUnavailable(_("The broker cannot be reached.")) from error
 
 
 class _OwnConnection:
@@ -57,10 +58,15 @@ class Beating(_OwnConnection, HealthCheck):
         at = Heartbeat.objects.filter(name=self.part).values_list("at", flat=True).first()
         limit = timedelta(seconds=settings.HEALTH_HEARTBEAT_MAX_AGE_SECONDS)
         if at is None:
-            raise ServiceUnavailable(f"No {self.part} has reported yet.")
+            # Translators: %(part)s is "worker" or "beat", the name of a part of the service.
+            raise ServiceUnavailable(_("No %(part)s has reported yet.") % {"part": self.part})
         age = timezone.now() - at
         if age > limit:
-            raise ServiceUnavailable(f"The {self.part} last reported {age.seconds} s ago.")
+            raise ServiceUnavailable(
+                # Translators: %(part)s is "worker" or "beat", the name of a part of the service.
+                _("The %(part)s last reported %(seconds)s s ago.")
+                % {"part": self.part, "seconds": age.seconds}
+            )
 
 
 @dataclasses.dataclass
@@ -81,7 +87,9 @@ class OutboxLag(_OwnConnection, HealthCheck):
             return
         waited = (now - oldest).total_seconds()
         if waited > settings.HEALTH_MAX_DELIVERY_LAG_SECONDS:
-            raise ServiceUnavailable(f"The oldest due webhook has waited {waited:.0f} s.")
+            raise ServiceUnavailable(
+                _("The oldest due webhook has waited %(seconds)s s.") % {"seconds": f"{waited:.0f}"}
+            )
 
 
 class Healthz(HealthCheckView):

@@ -13,31 +13,55 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext, pgettext_lazy
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from accounts.history import tracked
+from accounts.languages import Localized
 from approvals import conditions as c
 from approvals import permissions as p
 
 
 class Category(models.TextChoices):
-    NEWS = "news", "News"
-    CURRENT_AFFAIRS = "current_affairs", "Current affairs"
-    OTHER = "other", "Other"
+    NEWS = "news", _("News")
+    CURRENT_AFFAIRS = "current_affairs", _("Current affairs")
+    OTHER = "other", _("Other")
 
 
 class State(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    SUBMITTED = "submitted", "Submitted"
-    UNDER_REVIEW = "under_review", "Under review"
-    CHANGES_REQUESTED = "changes_requested", "Changes requested"
-    APPROVED = "approved", "Approved"
-    CLEARED = "cleared", "Cleared"
-    REJECTED = "rejected", "Rejected"
-    APPEALED = "appealed", "Appealed"
-    WITHDRAWN = "withdrawn", "Withdrawn"
-    REVOKED = "revoked", "Revoked"
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    UNDER_REVIEW = "under_review", _("Under review")
+    CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+    APPROVED = "approved", _("Approved")
+    CLEARED = "cleared", _("Cleared")
+    REJECTED = "rejected", _("Rejected")
+    APPEALED = "appealed", _("Appealed")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    REVOKED = "revoked", _("Revoked")
+
+
+# A state as a sentence names it ("This post is under review; …"): English writes it in lower
+# case, other languages as they need. A separate string, not `.lower()` of the label.
+STATE_IN_SENTENCE = {
+    State.DRAFT: pgettext_lazy("post state, inside a sentence", "draft"),
+    State.SUBMITTED: pgettext_lazy("post state, inside a sentence", "submitted"),
+    State.UNDER_REVIEW: pgettext_lazy("post state, inside a sentence", "under review"),
+    State.CHANGES_REQUESTED: pgettext_lazy("post state, inside a sentence", "changes requested"),
+    State.APPROVED: pgettext_lazy("post state, inside a sentence", "approved"),
+    State.CLEARED: pgettext_lazy("post state, inside a sentence", "cleared"),
+    State.REJECTED: pgettext_lazy("post state, inside a sentence", "rejected"),
+    State.APPEALED: pgettext_lazy("post state, inside a sentence", "appealed"),
+    State.WITHDRAWN: pgettext_lazy("post state, inside a sentence", "withdrawn"),
+    State.REVOKED: pgettext_lazy("post state, inside a sentence", "revoked"),
+}
+
+
+def state_in_sentence(state: str) -> str:
+    """The post state `state` as it reads inside a sentence, in the active language."""
+    return str(STATE_IN_SENTENCE[state])
 
 
 PUBLISHABLE_STATES = (State.APPROVED, State.CLEARED)
@@ -47,16 +71,23 @@ QUEUE_STATES = (State.SUBMITTED, State.UNDER_REVIEW)
 class Desk(models.Model):
     """A review team. Reviewers hold `review_desk` on the desks they serve."""
 
-    name = models.CharField(max_length=100, unique=True)
-    slug = models.SlugField(max_length=100, unique=True)
-    description = models.TextField(blank=True)
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    name_zh_hans = models.CharField(_("name (Simplified Chinese)"), max_length=100, blank=True)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    description_zh_hans = models.TextField(_("description (Simplified Chinese)"), blank=True)
+
+    local_name = Localized("name")
+    local_description = Localized("description")
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("desk")
+        verbose_name_plural = _("desks")
         permissions = [("review_desk", "Can review posts on this desk")]
 
     def __str__(self) -> str:
-        return self.name
+        return self.local_name
 
 
 @tracked()
@@ -75,8 +106,14 @@ class DeskGroupObjectPermission(GroupObjectPermissionBase):
 class CategoryRoute(models.Model):
     """The desk a new post of a category goes to unless an operator moves it."""
 
-    category = models.CharField(max_length=20, choices=Category.choices, unique=True)
-    desk = models.ForeignKey(Desk, on_delete=models.PROTECT, related_name="routes")
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices, unique=True)
+    desk = models.ForeignKey(
+        Desk, on_delete=models.PROTECT, related_name="routes", verbose_name=_("desk")
+    )
+
+    class Meta:
+        verbose_name = _("category route")
+        verbose_name_plural = _("category routes")
 
     def __str__(self) -> str:
         return f"{self.get_category_display()} → {self.desk}"
@@ -86,19 +123,28 @@ class CategoryRoute(models.Model):
 class ReasonCode(models.Model):
     """Why a post was rejected or revoked. Data, editable in the admin."""
 
-    code = models.SlugField(max_length=40, unique=True)
-    label = models.CharField(max_length=100)
-    description = models.TextField(blank=True)
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    label = models.CharField(_("label"), max_length=100)
+    label_zh_hans = models.CharField(_("label (Simplified Chinese)"), max_length=100, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    description_zh_hans = models.TextField(_("description (Simplified Chinese)"), blank=True)
     is_violation = models.BooleanField(
-        default=True, help_text="An upheld rejection for this reason counts as a strike."
+        _("is violation"),
+        default=True,
+        help_text=_("An upheld rejection for this reason counts as a strike."),
     )
-    active = models.BooleanField(default=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    local_label = Localized("label")
+    local_description = Localized("description")
 
     class Meta:
         ordering = ["label"]
+        verbose_name = _("reason code")
+        verbose_name_plural = _("reason codes")
 
     def __str__(self) -> str:
-        return self.label
+        return self.local_label
 
 
 # The content hash: SHA-256 over the canonical JSON (RFC 8785) of exactly the title and body
@@ -118,14 +164,26 @@ def content_hash(title: str, body: str) -> str:
 
 class Post(ConcurrentTransitionMixin, models.Model):
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="posts"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="posts",
+        verbose_name=_("author"),
     )
-    desk = models.ForeignKey(Desk, on_delete=models.PROTECT, related_name="posts")
-    title = models.CharField(max_length=200)
-    body = models.TextField()
-    category = models.CharField(max_length=20, choices=Category.choices, default=Category.NEWS)
+    desk = models.ForeignKey(
+        Desk, on_delete=models.PROTECT, related_name="posts", verbose_name=_("desk")
+    )
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("body"))
+    category = models.CharField(
+        _("category"), max_length=20, choices=Category.choices, default=Category.NEWS
+    )
     repost_of = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reposts"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reposts",
+        verbose_name=_("repost of"),
     )
     platform = models.ForeignKey(
         "approvals.Platform",
@@ -133,15 +191,30 @@ class Post(ConcurrentTransitionMixin, models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="posts",
-        help_text="The platform that submitted the post through the API, if any.",
+        verbose_name=_("platform"),
+        help_text=_("The platform that submitted the post through the API, if any."),
     )
     external_id = models.CharField(
-        max_length=200, blank=True, help_text="The platform's own id for the post."
+        _("external id"),
+        max_length=200,
+        blank=True,
+        help_text=_("The platform's own id for the post."),
     )
-    state = FSMField(default=State.DRAFT, choices=State.choices, protected=True, db_index=False)
+    state = FSMField(
+        verbose_name=_("state"),
+        default=State.DRAFT,
+        choices=State.choices,
+        protected=True,
+        db_index=False,
+    )
 
     current_revision = models.ForeignKey(
-        "Revision", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "Revision",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("current revision"),
     )
     claimed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -149,33 +222,49 @@ class Post(ConcurrentTransitionMixin, models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="claimed_posts",
+        verbose_name=_("claimed by"),
     )
-    claimed_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="decided_posts",
+        verbose_name=_("decided by"),
     )
-    decided_at = models.DateTimeField(null=True, blank=True)
-    reason_code = models.ForeignKey(ReasonCode, null=True, blank=True, on_delete=models.PROTECT)
-    decision_note = models.TextField(blank=True)
-    appealed_at = models.DateTimeField(null=True, blank=True)
-    appeal_statement = models.TextField(blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    reason_code = models.ForeignKey(
+        ReasonCode,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        verbose_name=_("reason code"),
+    )
+    decision_note = models.TextField(_("decision note"), blank=True)
+    appealed_at = models.DateTimeField(_("appealed at"), null=True, blank=True)
+    appeal_statement = models.TextField(_("appeal statement"), blank=True)
     screening_score = models.FloatField(
-        null=True, blank=True, help_text="How much the text reads like news (screening)."
+        _("screening score"),
+        null=True,
+        blank=True,
+        help_text=_("How much the text reads like news (screening)."),
     )
     screening_matches = models.JSONField(
-        default=list, blank=True, help_text="The watched terms and sources screening found."
+        _("screening matches"),
+        default=list,
+        blank=True,
+        help_text=_("The watched terms and sources screening found."),
     )
 
-    submitted_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = _("post")
+        verbose_name_plural = _("posts")
         permissions = [
             ("review_post", "Can review posts (on the desks they serve)"),
             ("decide_appeal", "Can decide appeals"),
@@ -218,7 +307,7 @@ class Post(ConcurrentTransitionMixin, models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.title or f"Post {self.pk}"
+        return self.title or _("Post %(id)s") % {"id": self.pk}
 
     def get_absolute_url(self) -> str:
         return reverse("approvals:post_detail", args=[self.pk])
@@ -256,7 +345,7 @@ class Post(ConcurrentTransitionMixin, models.Model):
 
     def clean(self) -> None:
         if self.repost_of_id is not None and self.repost_of_id == self.pk:
-            raise ValidationError({"repost_of": "A post cannot be a repost of itself."})
+            raise ValidationError({"repost_of": _("A post cannot be a repost of itself.")})
 
     # --- the state graph -----------------------------------------------------------------
 
@@ -387,16 +476,22 @@ class Post(ConcurrentTransitionMixin, models.Model):
 class Revision(models.Model):
     """The content of a post as it was submitted: frozen, hashed, numbered per post."""
 
-    post = models.ForeignKey(Post, on_delete=models.PROTECT, related_name="revisions")
-    number = models.PositiveIntegerField()
-    title = models.CharField(max_length=200)
-    body = models.TextField()
-    content_hash = models.CharField(max_length=64)
-    content_hash_algorithm = models.CharField(max_length=30, default=CONTENT_HASH_ALGORITHM)
-    created_at = models.DateTimeField(auto_now_add=True)
+    post = models.ForeignKey(
+        Post, on_delete=models.PROTECT, related_name="revisions", verbose_name=_("post")
+    )
+    number = models.PositiveIntegerField(_("number"))
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("body"))
+    content_hash = models.CharField(_("content hash"), max_length=64)
+    content_hash_algorithm = models.CharField(
+        _("content hash algorithm"), max_length=30, default=CONTENT_HASH_ALGORITHM
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["post", "number"]
+        verbose_name = _("revision")
+        verbose_name_plural = _("revisions")
         constraints = [
             models.UniqueConstraint(fields=["post", "number"], name="revision_number_per_post")
         ]
@@ -414,9 +509,16 @@ class AuditEntry(models.Model):
     """One link of the audit chain (approvals.audit): a transition of a post, or a decision
     about an account. Who, when, from, to, why. Written once; the database refuses changes."""
 
-    seq = models.PositiveBigIntegerField(unique=True, help_text="Position in the chain.")
+    seq = models.PositiveBigIntegerField(
+        _("seq"), unique=True, help_text=_("Position in the chain.")
+    )
     post = models.ForeignKey(
-        Post, null=True, blank=True, on_delete=models.PROTECT, related_name="audit_entries"
+        Post,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="audit_entries",
+        verbose_name=_("post"),
     )
     account = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -424,25 +526,39 @@ class AuditEntry(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="audit_entries",
-        help_text="The account a decision is about (sanctions, identity, always review).",
+        verbose_name=_("account"),
+        help_text=_("The account a decision is about (sanctions, identity, always review)."),
     )
-    action = models.CharField(max_length=40)  # namespaced: "post.approve"
+    action = models.CharField(_("action"), max_length=40)  # namespaced: "post.approve"
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("actor"),
     )
-    from_state = models.CharField(max_length=20, choices=State.choices, blank=True)
-    to_state = models.CharField(max_length=20, choices=State.choices, blank=True)
-    reason_code = models.ForeignKey(ReasonCode, null=True, blank=True, on_delete=models.PROTECT)
-    note = models.TextField(blank=True)
-    revision = models.ForeignKey(Revision, null=True, blank=True, on_delete=models.PROTECT)
-    data = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(db_index=True)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    from_state = models.CharField(_("from state"), max_length=20, choices=State.choices, blank=True)
+    to_state = models.CharField(_("to state"), max_length=20, choices=State.choices, blank=True)
+    reason_code = models.ForeignKey(
+        ReasonCode,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        verbose_name=_("reason code"),
+    )
+    note = models.TextField(_("note"), blank=True)
+    revision = models.ForeignKey(
+        Revision, null=True, blank=True, on_delete=models.PROTECT, verbose_name=_("revision")
+    )
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"), db_index=True)
+    prev_hash = models.CharField(_("previous hash"), max_length=64)
+    hash = models.CharField(_("hash"), max_length=64, unique=True)
 
     class Meta:
         ordering = ["seq"]
-        verbose_name_plural = "audit entries"
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
         indexes = [models.Index(fields=["post", "seq"], name="audit_post_idx")]
         triggers = [
             pgtrigger.Protect(
@@ -468,19 +584,29 @@ class Takedown(models.Model):
     its own transition, audit entry and event, until none is left."""
 
     account = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="takedowns"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="takedowns",
+        verbose_name=_("account"),
     )
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("requested by"),
     )
-    reason_code = models.ForeignKey(ReasonCode, on_delete=models.PROTECT)
-    note = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    revoked_count = models.PositiveIntegerField(default=0)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    reason_code = models.ForeignKey(
+        ReasonCode, on_delete=models.PROTECT, verbose_name=_("reason code")
+    )
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    revoked_count = models.PositiveIntegerField(_("revoked count"), default=0)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = _("takedown")
+        verbose_name_plural = _("takedowns")
         indexes = [
             models.Index(
                 fields=["created_at"], name="takedown_open_idx", condition=Q(finished_at=None)
@@ -488,7 +614,11 @@ class Takedown(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Takedown of {self.account} ({self.revoked_count} posts)"
+        return ngettext(
+            "Takedown of %(account)s (%(count)d post)",
+            "Takedown of %(account)s (%(count)d posts)",
+            self.revoked_count,
+        ) % {"account": self.account, "count": self.revoked_count}
 
 
 class Heartbeat(models.Model):

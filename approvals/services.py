@@ -8,9 +8,12 @@ platform. Nothing else changes a post's state. Read this file and you know the l
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 from django_fsm import can_proceed
 from guardian.shortcuts import assign_perm
 
+from accounts.languages import speaking_to
 from accounts.models import User
 from accounts.notifications import notify_on_commit
 from accounts.roles import holds
@@ -34,6 +37,7 @@ from approvals.models import (
     ReasonCode,
     Revision,
     State,
+    state_in_sentence,
 )
 from approvals.permissions import is_author, is_claimer, may_view, serves_desk
 from approvals.platform.links import UNKNOWN_AUTHOR, linked_account
@@ -85,7 +89,7 @@ def desk_for_category(category: str) -> Desk:
         return route.desk
     desk = Desk.objects.order_by("pk").first()
     if desk is None:
-        raise ValidationError({"category": "No review desk is configured yet."})
+        raise ValidationError({"category": _("No review desk is configured yet.")})
     return desk
 
 
@@ -192,9 +196,12 @@ def _refuse_duplicate_external_id(platform: Platform, external_id: str) -> None:
 def post_update(*, post: Post, by: User, title: str, body: str, category: str) -> Post:
     post = _lock(post, by)
     if not is_author(post, by):
-        raise PermissionDenied("Only the author may edit a post.")
+        raise PermissionDenied(_("Only the author may edit a post."))
     if not post.is_editable:
-        raise Conflict(f"This post is {post.get_state_display().lower()}; it cannot be edited.")
+        raise Conflict(
+            _("This post is %(state)s; it cannot be edited.")
+            % {"state": state_in_sentence(post.state)}
+        )
     post.title, post.body = title, body
     if category != post.category and post.state == State.DRAFT:
         post.category = category
@@ -208,14 +215,17 @@ def post_update(*, post: Post, by: User, title: str, body: str, category: str) -
 def post_reclassify(*, post: Post, by: User, category: str, note: str) -> Post:
     """A reviewer who may decide the post corrects its category while it waits for review
     (say, undeclared news filed as "other"). Audited; the state does not change."""
-    note = required_text(note, "Say why the category changes.")
+    note = required_text(note, _("Say why the category changes."))
     if category not in Category.values:
-        raise ValidationError({"category": "Choose news, current affairs or other."})
+        raise ValidationError({"category": _("Choose news, current affairs or other.")})
     post = _lock(post, by)
     if post.state not in QUEUE_STATES:
-        raise Conflict(f"This post is {post.get_state_display().lower()}; its category is final.")
+        raise Conflict(
+            _("This post is %(state)s; its category is final.")
+            % {"state": state_in_sentence(post.state)}
+        )
     if not (serves_desk(post, by) or is_claimer(post, by)):
-        raise PermissionDenied("Only a reviewer of this post's desk may change its category.")
+        raise PermissionDenied(_("Only a reviewer of this post's desk may change its category."))
     if category == post.category:
         return post
     data = {"from_category": post.category, "to_category": category}
@@ -227,18 +237,21 @@ def post_reclassify(*, post: Post, by: User, category: str, note: str) -> Post:
 def post_move_desk(*, post: Post, by: User, desk: Desk, note: str) -> Post:
     """An operator moves a waiting, unclaimed post to another desk. Audited; never by the
     post's author (that would be choosing one's own reviewers)."""
-    note = required_text(note, "Say why the post moves.")
+    note = required_text(note, _("Say why the post moves."))
     if not holds(by, "approvals.change_desk"):
-        raise PermissionDenied("Only operators move posts between desks.")
+        raise PermissionDenied(_("Only operators move posts between desks."))
     if post.author_id == by.pk:
-        raise PermissionDenied("Someone else must move your post.")
+        raise PermissionDenied(_("Someone else must move your post."))
     post = (
         Post.objects.select_for_update(no_key=True, of=("self",))
         .select_related("desk")
         .get(pk=post.pk)
     )
     if post.state != State.SUBMITTED:
-        raise Conflict(f"This post is {post.get_state_display().lower()}; it stays on its desk.")
+        raise Conflict(
+            _("This post is %(state)s; it stays on its desk.")
+            % {"state": state_in_sentence(post.state)}
+        )
     if desk.pk == post.desk_id:
         return post
     data = {"from_desk": post.desk.slug, "to_desk": desk.slug}
@@ -290,7 +303,7 @@ def post_approve(*, post: Post, by: User, note: str = "") -> Post:
 @transaction.atomic
 def post_reject(*, post: Post, by: User, reason_code: str, note: str) -> Post:
     reason = _reason_code(reason_code)
-    note = required_text(note, "Tell the author why the post was rejected.")
+    note = required_text(note, _("Tell the author why the post was rejected."))
     post = _lock(post, by)
     args = {"by": by, "at": timezone.now(), "reason_code": reason, "note": note}
     return _fire(post, "reject", by=by, args=args, note=note, reason_code=reason)
@@ -298,7 +311,7 @@ def post_reject(*, post: Post, by: User, reason_code: str, note: str) -> Post:
 
 @transaction.atomic
 def post_request_changes(*, post: Post, by: User, note: str) -> Post:
-    note = required_text(note, "Tell the author what to change.")
+    note = required_text(note, _("Tell the author what to change."))
     post = _lock(post, by)
     args = {"by": by, "at": timezone.now(), "note": note}
     return _fire(post, "request_changes", by=by, args=args, note=note)
@@ -319,7 +332,7 @@ def post_withdraw(*, post: Post, by: User, note: str = "") -> Post:
 
 @transaction.atomic
 def post_appeal(*, post: Post, by: User, statement: str) -> Post:
-    statement = required_text(statement, "Say why the decision should change.", "statement")
+    statement = required_text(statement, _("Say why the decision should change."), "statement")
     post = _lock(post, by)
     args = {"at": timezone.now(), "statement": statement}
     return _fire(post, "appeal", by=by, args=args, note=statement)
@@ -327,17 +340,17 @@ def post_appeal(*, post: Post, by: User, statement: str) -> Post:
 
 @transaction.atomic
 def post_overturn(*, post: Post, by: User, note: str) -> Post:
-    note = required_text(note, "Explain why the decision is overturned.")
+    note = required_text(note, _("Explain why the decision is overturned."))
     post = _lock(post, by)
     args = {"by": by, "at": timezone.now(), "note": note}
     post = _fire(post, "overturn", by=by, args=args, note=note)
-    strike_remove(post=post, reason="Rejection overturned on appeal.")
+    strike_remove(post=post, reason=gettext_noop("Rejection overturned on appeal."))
     return post
 
 
 @transaction.atomic
 def post_uphold(*, post: Post, by: User, note: str) -> Post:
-    note = required_text(note, "Explain why the decision stands.")
+    note = required_text(note, _("Explain why the decision stands."))
     post = _lock(post, by)
     args = {"by": by, "at": timezone.now(), "note": note}
     post = _fire(post, "uphold", by=by, args=args, note=note)
@@ -401,7 +414,7 @@ def _lock(post: Post, by: User, repost_of: Post | None = None) -> Post:
     if repost_of is not None:
         locked.repost_of = repost_of
     if not may_view(locked, by):
-        raise PermissionDenied("You may not act on this post.")
+        raise PermissionDenied(_("You may not act on this post."))
     return locked
 
 
@@ -435,7 +448,7 @@ def _fire(
     if not can_proceed(method, check_conditions=False):
         raise _conflict(post, name, by)
     if not _permitted(post, method, by):
-        raise PermissionDenied(f"You may not {name.replace('_', ' ')} this post.")
+        raise PermissionDenied(str(NOT_PERMITTED[name]))
     unmet = unmet_conditions(post, name)
     if unmet:
         raise TransitionRefused(unmet)
@@ -469,18 +482,20 @@ def _fire(
 
 
 def _tell_author(post: Post, name: str, note: str) -> None:
-    notify_on_commit(
-        user=post.author,
-        subject=f"“{post.title}”: {post.get_state_display().lower()}",
-        template="post_decision",
-        context={
-            "title": post.title,
-            "state": post.get_state_display(),
-            "reason": post.reason_code.label if post.reason_code else "",
-            "note": note,
-            "url": post.get_absolute_url(),
-        },
-    )
+    with speaking_to(post.author):
+        notify_on_commit(
+            user=post.author,
+            subject=_("“%(title)s”: %(state)s")
+            % {"title": post.title, "state": post.get_state_display()},
+            template="post_decision",
+            context={
+                "title": post.title,
+                "state": post.get_state_display(),
+                "reason": post.reason_code.local_label if post.reason_code else "",
+                "note": note,
+                "url": post.get_absolute_url(),
+            },
+        )
 
 
 def _publish(post: Post) -> None:
@@ -515,20 +530,50 @@ def _permitted(post: Post, method, by: User) -> bool:
 
 
 def _conflict(post: Post, name: str, by: User) -> Conflict:
-    state = post.get_state_display().lower()
+    state = state_in_sentence(post.state)
     if post.claimed_by_id and post.claimed_by_id != by.pk:
-        return Conflict(f"Already claimed by {post.claimed_by.name}.")
+        return Conflict(_("Already claimed by %(name)s.") % {"name": post.claimed_by.name})
     if post.state in DECIDED_STATES and post.decided_by_id and post.decided_by_id != by.pk:
-        return Conflict(f"Already decided by {post.decided_by.name} ({state}).")
-    return Conflict(f"This post is {state}; it cannot be {_past(name)} now.")
+        return Conflict(
+            _("Already decided by %(name)s (%(state)s).")
+            % {"name": post.decided_by.name, "state": state}
+        )
+    return Conflict(str(TOO_LATE[name]) % {"state": state})
 
 
-def _past(name: str) -> str:
-    verb = name.replace("_", " ")
-    irregular = {"withdraw": "withdrawn", "request changes": "sent back for changes"}
-    if verb in irregular:
-        return irregular[verb]
-    return verb + ("d" if verb.endswith("e") else "ed")
+# Refusals per transition, whole sentences (their word order differs between languages).
+NOT_PERMITTED = {
+    "submit": gettext_lazy("You may not submit this post."),
+    "claim": gettext_lazy("You may not claim this post."),
+    "release": gettext_lazy("You may not release this post."),
+    "approve": gettext_lazy("You may not approve this post."),
+    "reject": gettext_lazy("You may not reject this post."),
+    "request_changes": gettext_lazy("You may not request changes to this post."),
+    "resubmit": gettext_lazy("You may not resubmit this post."),
+    "withdraw": gettext_lazy("You may not withdraw this post."),
+    "appeal": gettext_lazy("You may not appeal this post."),
+    "overturn": gettext_lazy("You may not overturn this post."),
+    "uphold": gettext_lazy("You may not uphold this post."),
+    "revoke": gettext_lazy("You may not revoke this post."),
+}
+
+# %(state)s: the post's state, as a sentence names it (models.state_in_sentence).
+TOO_LATE = {
+    "submit": gettext_lazy("This post is %(state)s; it cannot be submitted now."),
+    "claim": gettext_lazy("This post is %(state)s; it cannot be claimed now."),
+    "release": gettext_lazy("This post is %(state)s; it cannot be released now."),
+    "approve": gettext_lazy("This post is %(state)s; it cannot be approved now."),
+    "reject": gettext_lazy("This post is %(state)s; it cannot be rejected now."),
+    "request_changes": gettext_lazy(
+        "This post is %(state)s; it cannot be sent back for changes now."
+    ),
+    "resubmit": gettext_lazy("This post is %(state)s; it cannot be resubmitted now."),
+    "withdraw": gettext_lazy("This post is %(state)s; it cannot be withdrawn now."),
+    "appeal": gettext_lazy("This post is %(state)s; it cannot be appealed now."),
+    "overturn": gettext_lazy("This post is %(state)s; it cannot be overturned now."),
+    "uphold": gettext_lazy("This post is %(state)s; it cannot be upheld now."),
+    "revoke": gettext_lazy("This post is %(state)s; it cannot be revoked now."),
+}
 
 
 def _freeze_revision(post: Post) -> Revision:
@@ -568,5 +613,5 @@ def _audit(
 def _reason_code(code: str) -> ReasonCode:
     reason = ReasonCode.objects.filter(code=code, active=True).first()
     if reason is None:
-        raise ValidationError({"reason_code": "Choose one of the listed reasons."})
+        raise ValidationError({"reason_code": _("Choose one of the listed reasons.")})
     return reason

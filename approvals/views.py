@@ -11,6 +11,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.roles import holds
@@ -18,7 +20,7 @@ from approvals import forms as f
 from approvals import selectors, services
 from approvals.conditions import unmet_conditions
 from approvals.exceptions import ServiceError, TransitionRefused
-from approvals.models import QUEUE_STATES, Post, State
+from approvals.models import QUEUE_STATES, Post, State, state_in_sentence
 from approvals.pagination import window_page
 from approvals.permissions import may_view, serves_desk
 
@@ -28,24 +30,32 @@ class Action:
     """A button on the post page: the service it calls and the form it needs, if any."""
 
     service: Callable[..., Post]
-    done: str
+    done: str  # the message once done; %(state)s: the post's state now
     form: type[forms.Form] | None = None
 
 
 ACTIONS: dict[str, Action] = {
-    "submit": Action(services.post_submit, "Submitted. The post is now {state}."),
-    "withdraw": Action(services.post_withdraw, "Withdrawn."),
-    "resubmit": Action(services.post_resubmit, "Resubmitted for review."),
-    "appeal": Action(services.post_appeal, "Appeal sent.", f.AppealForm),
-    "claim": Action(services.post_claim, "Claimed. The post is yours to decide."),
-    "release": Action(services.post_release, "Released back to the queue."),
-    "approve": Action(services.post_approve, "Approved.", f.OptionalNoteForm),
-    "reject": Action(services.post_reject, "Rejected.", f.RejectForm),
-    "request_changes": Action(services.post_request_changes, "Changes requested.", f.NoteForm),
-    "overturn": Action(services.post_overturn, "Appeal upheld: decision overturned.", f.NoteForm),
-    "uphold": Action(services.post_uphold, "Decision upheld.", f.NoteForm),
-    "revoke": Action(services.post_revoke, "Taken down, with its live reposts.", f.RevokeForm),
-    "reclassify": Action(services.post_reclassify, "Category changed.", f.ReclassifyForm),
+    "submit": Action(services.post_submit, gettext_lazy("Submitted. The post is now %(state)s.")),
+    "withdraw": Action(services.post_withdraw, gettext_lazy("Withdrawn.")),
+    "resubmit": Action(services.post_resubmit, gettext_lazy("Resubmitted for review.")),
+    "appeal": Action(services.post_appeal, gettext_lazy("Appeal sent."), f.AppealForm),
+    "claim": Action(services.post_claim, gettext_lazy("Claimed. The post is yours to decide.")),
+    "release": Action(services.post_release, gettext_lazy("Released back to the queue.")),
+    "approve": Action(services.post_approve, gettext_lazy("Approved."), f.OptionalNoteForm),
+    "reject": Action(services.post_reject, gettext_lazy("Rejected."), f.RejectForm),
+    "request_changes": Action(
+        services.post_request_changes, gettext_lazy("Changes requested."), f.NoteForm
+    ),
+    "overturn": Action(
+        services.post_overturn, gettext_lazy("Appeal upheld: decision overturned."), f.NoteForm
+    ),
+    "uphold": Action(services.post_uphold, gettext_lazy("Decision upheld."), f.NoteForm),
+    "revoke": Action(
+        services.post_revoke, gettext_lazy("Taken down, with its live reposts."), f.RevokeForm
+    ),
+    "reclassify": Action(
+        services.post_reclassify, gettext_lazy("Category changed."), f.ReclassifyForm
+    ),
 }
 
 
@@ -75,7 +85,7 @@ def post_new(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             _add_errors(form, error)
         else:
-            messages.success(request, "Draft saved. Submit it when it is ready.")
+            messages.success(request, _("Draft saved. Submit it when it is ready."))
             return redirect(post)
     return render(request, "approvals/post_form.html", {"form": form})
 
@@ -95,11 +105,13 @@ def post_edit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, error.message)
             return redirect(post)
         else:
-            messages.success(request, "Saved.")
+            messages.success(request, _("Saved."))
             return redirect(post)
     elif not post.is_editable:
         messages.error(
-            request, f"This post is {post.get_state_display().lower()}; it cannot be edited."
+            request,
+            _("This post is %(state)s; it cannot be edited.")
+            % {"state": state_in_sentence(post.state)},
         )
         return redirect(post)
     return render(request, "approvals/post_form.html", {"form": form, "post": post})
@@ -137,9 +149,9 @@ def post_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         messages.error(request, " ".join(error.reasons))
         return redirect(post)
     except (ServiceError, PermissionDenied) as error:
-        messages.error(request, getattr(error, "message", None) or str(error) or "Not allowed.")
+        messages.error(request, getattr(error, "message", None) or str(error) or _("Not allowed."))
         return redirect(post)
-    messages.success(request, spec.done.format(state=post.get_state_display().lower()))
+    messages.success(request, str(spec.done) % {"state": state_in_sentence(post.state)})
     return redirect(post)
 
 
@@ -207,7 +219,7 @@ def _add_errors(form: forms.Form, error: ValidationError) -> None:
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
     if not holds(request.user, "approvals.review_post"):
-        raise PermissionDenied("The review queue is for reviewers.")
+        raise PermissionDenied(_("The review queue is for reviewers."))
     desks = selectors.desks_for_reviewer(user=request.user)
     form = f.QueueFilterForm(request.GET or None, desks=desks)
     filters = form.cleaned_data if form.is_valid() else {}

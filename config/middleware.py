@@ -28,7 +28,13 @@ class SecondFactorMiddleware:
     logging out until then; everyone else, and the platform API (API keys, no session), pass
     straight through."""
 
-    OPEN_PATHS = ("/accounts/two-factor/", "/accounts/logout/", "/static/", "/healthz")
+    OPEN_PATHS = (
+        "/accounts/two-factor/",
+        "/accounts/logout/",
+        "/accounts/language/",
+        "/static/",
+        "/healthz",
+    )
 
     def __init__(self, get_response):
         self.get_response = get_response

@@ -35,7 +35,12 @@ from accounts.services.strikes import (
     strike_remove,
     strikes_for_lapsed_appeals,
 )
-from accounts.services.users import user_create, user_set_roles, user_set_time_zone
+from accounts.services.users import (
+    user_create,
+    user_set_language,
+    user_set_roles,
+    user_set_time_zone,
+)
 
 __all__ = [
     "PolicyStep",
@@ -58,6 +63,7 @@ __all__ = [
     "strike_remove",
     "strikes_for_lapsed_appeals",
     "user_create",
+    "user_set_language",
     "user_set_roles",
     "user_set_time_zone",
 ]

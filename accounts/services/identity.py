@@ -14,8 +14,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_fsm import has_transition_perm
 
+from accounts.languages import speaking_to
 from accounts.models import AccountType, Identity, User, VerificationAudit, VerificationState
 from accounts.notifications import notify_on_commit
 from accounts.validation import required_text
@@ -58,21 +60,21 @@ def identity_submit(
     number = "".join(document_number.split())
     errors = {}
     if not legal_name:
-        errors["legal_name"] = "Enter your legal name as on the document."
+        errors["legal_name"] = _("Enter your legal name as on the document.")
     if len(number) < 5:
-        errors["document_number"] = "Enter the full document number."
+        errors["document_number"] = _("Enter the full document number.")
     if len(issuing_country) != 2 or not issuing_country.isalpha():
-        errors["issuing_country"] = "Use the two-letter country code, e.g. GB."
+        errors["issuing_country"] = _("Use the two-letter country code, e.g. GB.")
     if account_type == AccountType.ORGANISATION and not registration_number.strip():
-        errors["registration_number"] = "Organisations give their registration number."
+        errors["registration_number"] = _("Organisations give their registration number.")
     if errors:
         raise ValidationError(errors)
 
-    identity, _ = Identity.objects.select_for_update(no_key=True).get_or_create(user=user)
+    identity, _created = Identity.objects.select_for_update(no_key=True).get_or_create(user=user)
     if identity.state == VerificationState.PENDING:
-        raise ValidationError({"legal_name": "Your verification is already being checked."})
+        raise ValidationError({"legal_name": _("Your verification is already being checked.")})
     if identity.state == VerificationState.VERIFIED and identity.legal_name == legal_name:
-        raise ValidationError({"legal_name": "You are verified under this name already."})
+        raise ValidationError({"legal_name": _("You are verified under this name already.")})
     from_state = identity.state
     identity.legal_name = legal_name
     identity.registration_number = registration_number.strip()
@@ -103,8 +105,11 @@ def identity_approve(*, identity: Identity, by: User) -> Identity:
     if other is not None:
         raise ValidationError(
             {
-                "note": f"This document already verifies another account ({other.user.username}"
-                f", {other.legal_name}). One document verifies one account."
+                "note": _(
+                    "This document already verifies another account (%(username)s, "
+                    "%(legal_name)s). One document verifies one account."
+                )
+                % {"username": other.user.username, "legal_name": other.legal_name}
             }
         )
     identity.approve(by=by, at=timezone.now())
@@ -113,13 +118,13 @@ def identity_approve(*, identity: Identity, by: User) -> Identity:
             return _record_identity(identity, by, VerificationState.PENDING, "")
     except IntegrityError as error:  # a concurrent approval of the same document won
         raise ValidationError(
-            {"note": "This document has just verified another account."}
+            {"note": _("This document has just verified another account.")}
         ) from error
 
 
 @transaction.atomic
 def identity_reject(*, identity: Identity, by: User, note: str) -> Identity:
-    note = required_text(note, "Tell the account holder what is wrong.")
+    note = required_text(note, _("Tell the account holder what is wrong."))
     identity = _lock_identity(identity, by, "reject")
     identity.reject(by=by, at=timezone.now(), note=note)
     return _record_identity(identity, by, VerificationState.PENDING, note)
@@ -132,11 +137,14 @@ def _lock_identity(identity: Identity, by: User, name: str) -> Identity:
         .get(pk=identity.pk)
     )
     if identity.state != VerificationState.PENDING:
-        raise ValidationError(
-            {"note": f"This verification is {identity.get_state_display().lower()} already."}
-        )
+        already = {
+            VerificationState.UNVERIFIED: _("This verification is unverified already."),
+            VerificationState.VERIFIED: _("This verification is verified already."),
+            VerificationState.REJECTED: _("This verification is rejected already."),
+        }
+        raise ValidationError({"note": already[identity.state]})
     if not has_transition_perm(getattr(identity, name), by):
-        raise PermissionDenied("You may not decide this verification.")
+        raise PermissionDenied(_("You may not decide this verification."))
     return identity
 
 
@@ -145,10 +153,11 @@ def _record_identity(identity: Identity, by: User, from_state: str, note: str) -
     VerificationAudit.objects.create(
         identity=identity, actor=by, from_state=from_state, to_state=identity.state, note=note
     )
-    notify_on_commit(
-        user=identity.user,
-        subject=f"Identity {identity.get_state_display().lower()}",
-        template="identity_decision",
-        context={"state": identity.get_state_display(), "note": note},
-    )
+    with speaking_to(identity.user):
+        notify_on_commit(
+            user=identity.user,
+            subject=_("Identity verification: %(state)s") % {"state": identity.get_state_display()},
+            template="identity_decision",
+            context={"state": identity.get_state_display(), "note": note},
+        )
     return identity

@@ -12,8 +12,13 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts import selectors
+from accounts.languages import speaking_to
 from accounts.models import (
     AppealOutcome,
     ProposalStatus,
@@ -25,15 +30,17 @@ from accounts.models import (
 )
 from accounts.notifications import notify_on_commit
 from accounts.roles import holds
+from accounts.time_zones import zone_for
 from accounts.validation import required_text
 from approvals.audit import audit_record
 from approvals.platform.services import account_event_record
 
 
 def _require_senior(by: User, subject: User, refusal: str) -> None:
-    """A senior reviewer (by role, not superuser status), deciding about someone else."""
+    """A senior reviewer (by role, not superuser status), deciding about someone else
+    (`refusal`, translated, says why not when it is about themselves)."""
     if not holds(by, "accounts.apply_sanction"):
-        raise PermissionDenied("Only senior reviewers decide sanctions.")
+        raise PermissionDenied(_("Only senior reviewers decide sanctions."))
     if by.pk == subject.pk:
         raise PermissionDenied(refusal)
 
@@ -48,7 +55,7 @@ def proposal_confirm(
         .get(pk=proposal.pk)
     )
     if proposal.status != ProposalStatus.PROPOSED:
-        raise ValidationError({"note": f"This proposal was {proposal.status} already."})
+        raise ValidationError({"note": _proposal_closed(proposal)})
     sanction = sanction_apply(
         user=proposal.user,
         by=by,
@@ -70,12 +77,20 @@ def proposal_dismiss(*, proposal: SanctionProposal, by: User, note: str) -> Sanc
         .select_related("user")
         .get(pk=proposal.pk)
     )
-    _require_senior(by, proposal.user, "Another senior reviewer must decide a proposal about you.")
-    note = required_text(note, "Say why no sanction is needed.")
+    _require_senior(
+        by, proposal.user, _("Another senior reviewer must decide a proposal about you.")
+    )
+    note = required_text(note, _("Say why no sanction is needed."))
     if proposal.status != ProposalStatus.PROPOSED:
-        raise ValidationError({"note": f"This proposal was {proposal.status} already."})
+        raise ValidationError({"note": _proposal_closed(proposal)})
     _close_proposal(proposal, ProposalStatus.DISMISSED, by, note)
     return proposal
+
+
+def _proposal_closed(proposal: SanctionProposal) -> str:
+    if proposal.status == ProposalStatus.CONFIRMED:
+        return _("This proposal was confirmed already.")
+    return _("This proposal was dismissed already.")
 
 
 def _close_proposal(proposal: SanctionProposal, status: str, by: User, note: str) -> None:
@@ -112,20 +127,20 @@ def sanction_apply(
     suspended account's waiting posts; call that one from pages.)"""
     from approvals.models import ReasonCode
 
-    _require_senior(by, user, "You cannot sanction your own account.")
-    note = required_text(note, "Explain the sanction to the account holder.")
+    _require_senior(by, user, _("You cannot sanction your own account."))
+    note = required_text(note, _("Explain the sanction to the account holder."))
     if kind not in SanctionKind.values:
-        raise ValidationError({"kind": "Choose warning, limitation or suspension."})
+        raise ValidationError({"kind": _("Choose warning, limitation or suspension.")})
     if kind == SanctionKind.LIMITATION and not days:
-        raise ValidationError({"days": "A limitation needs a number of days."})
+        raise ValidationError({"days": _("A limitation needs a number of days.")})
     reason = None
     if reason_code:
         reason = ReasonCode.objects.filter(code=reason_code, active=True).first()
         if reason is None:
-            raise ValidationError({"reason_code": "Choose one of the listed reasons."})
+            raise ValidationError({"reason_code": _("Choose one of the listed reasons.")})
     pledge = selectors.current_pledge()
     if pledge_clause and (pledge is None or not 1 <= pledge_clause <= len(pledge.clause_list)):
-        raise ValidationError({"pledge_clause": "No such clause in the current pledge."})
+        raise ValidationError({"pledge_clause": _("No such clause in the current pledge.")})
 
     now = timezone.now()
     if kind == SanctionKind.WARNING:
@@ -145,18 +160,21 @@ def sanction_apply(
     )
     _audit(sanction, "sanction.apply", by, note)
     _account_event("account.sanctioned", sanction)
-    notify_on_commit(
-        user=user,
-        subject=f"{sanction.get_kind_display()} on your account",
-        template="sanction",
-        context={
-            "kind": sanction.get_kind_display(),
-            "note": note,
-            "until": f"{ends_at:%d %b %Y}" if ends_at else "",
-            "reason": reason.label if reason else "",
-            "clause": pledge_clause or "",
-        },
-    )
+    with speaking_to(user):
+        notify_on_commit(
+            user=user,
+            subject=_("%(kind)s on your account") % {"kind": sanction.get_kind_display()},
+            template="sanction",
+            context={
+                "kind": sanction.get_kind_display(),
+                "note": note,
+                "until": date_format(localtime(ends_at, zone_for(user)), "DATE_FORMAT")
+                if ends_at
+                else "",
+                "reason": reason.local_label if reason else "",
+                "clause": pledge_clause or "",
+            },
+        )
     return sanction
 
 
@@ -167,37 +185,38 @@ def sanction_lift(*, sanction: Sanction, by: User, note: str) -> Sanction:
         .select_related("user")
         .get(pk=sanction.pk)
     )
-    _require_senior(by, sanction.user, "Another senior reviewer must lift a sanction on you.")
-    note = required_text(note, "Say why the sanction is lifted.")
+    _require_senior(by, sanction.user, _("Another senior reviewer must lift a sanction on you."))
+    note = required_text(note, _("Say why the sanction is lifted."))
     if not sanction.is_active():
-        raise ValidationError({"note": "This sanction is not in force."})
+        raise ValidationError({"note": _("This sanction is not in force.")})
     sanction.lifted_at, sanction.lifted_by, sanction.lift_note = timezone.now(), by, note
     sanction.save()
     _audit(sanction, "sanction.lift", by, note)
     _account_event("account.reinstated", sanction)
-    notify_on_commit(
-        user=sanction.user,
-        subject=f"{sanction.get_kind_display()} lifted",
-        template="sanction_lifted",
-        context={"kind": sanction.get_kind_display(), "note": note},
-    )
+    with speaking_to(sanction.user):
+        notify_on_commit(
+            user=sanction.user,
+            subject=_("%(kind)s lifted") % {"kind": sanction.get_kind_display()},
+            template="sanction_lifted",
+            context={"kind": sanction.get_kind_display(), "note": note},
+        )
     return sanction
 
 
 @transaction.atomic
 def sanction_appeal(*, sanction: Sanction, by: User, statement: str) -> Sanction:
-    statement = required_text(statement, "Say why the sanction should change.", "statement")
+    statement = required_text(statement, _("Say why the sanction should change."), "statement")
     sanction = (
         Sanction.objects.select_for_update(no_key=True, of=("self",))
         .select_related("user")
         .get(pk=sanction.pk)
     )
     if sanction.user_id != by.pk:
-        raise PermissionDenied("Only the account holder may appeal their sanction.")
+        raise PermissionDenied(_("Only the account holder may appeal their sanction."))
     if sanction.appealed_at is not None:
-        raise ValidationError({"statement": "A sanction can be appealed only once."})
+        raise ValidationError({"statement": _("A sanction can be appealed only once.")})
     if timezone.now() > sanction.may_appeal_until():
-        raise ValidationError({"statement": "The appeal window for this sanction has closed."})
+        raise ValidationError({"statement": _("The appeal window for this sanction has closed.")})
     sanction.appealed_at, sanction.appeal_statement = timezone.now(), statement
     sanction.save()
     _audit(sanction, "sanction.appeal", by, statement)
@@ -213,12 +232,12 @@ def sanction_appeal_decide(*, sanction: Sanction, by: User, overturn: bool, note
         .select_related("user")
         .get(pk=sanction.pk)
     )
-    _require_senior(by, sanction.user, "Another senior reviewer must decide your own appeal.")
+    _require_senior(by, sanction.user, _("Another senior reviewer must decide your own appeal."))
     if sanction.decided_by_id == by.pk:
-        raise PermissionDenied("Another senior reviewer must decide an appeal of your sanction.")
-    note = required_text(note, "Explain the decision.")
+        raise PermissionDenied(_("Another senior reviewer must decide an appeal of your sanction."))
+    note = required_text(note, _("Explain the decision."))
     if not sanction.appeal_pending:
-        raise ValidationError({"note": "There is no open appeal on this sanction."})
+        raise ValidationError({"note": _("There is no open appeal on this sanction.")})
     now = timezone.now()
     sanction.appeal_outcome = AppealOutcome.OVERTURNED if overturn else AppealOutcome.UPHELD
     sanction.appeal_decided_by, sanction.appeal_decided_at, sanction.appeal_note = by, now, note
@@ -227,17 +246,24 @@ def sanction_appeal_decide(*, sanction: Sanction, by: User, overturn: bool, note
             sanction.lifted_at, sanction.lifted_by, sanction.lift_note = now, by, note
         Strike.objects.filter(
             user=sanction.user, removed_at__isnull=True, created_at__lte=sanction.starts_at
-        ).update(removed_at=now, removed_reason="Sanction overturned on appeal.")
+        ).update(
+            removed_at=now,
+            # Stored in English, like every record; the page that shows it translates it.
+            removed_reason=gettext_noop("Sanction overturned on appeal."),
+        )
     sanction.save()
     _audit(sanction, f"sanction.appeal_{sanction.appeal_outcome}", by, note)
     if overturn:
         _account_event("account.reinstated", sanction)
-    notify_on_commit(
-        user=sanction.user,
-        subject=f"Appeal {sanction.get_appeal_outcome_display().lower()}",
-        template="sanction_appeal",
-        context={"outcome": sanction.get_appeal_outcome_display(), "note": note},
-    )
+    with speaking_to(sanction.user):
+        notify_on_commit(
+            user=sanction.user,
+            subject=_("Appeal upheld")
+            if sanction.appeal_outcome == AppealOutcome.UPHELD
+            else _("Appeal overturned"),
+            template="sanction_appeal",
+            context={"outcome": sanction.get_appeal_outcome_display(), "note": note},
+        )
     return sanction
 
 

@@ -13,10 +13,13 @@ from django.core import signing
 from django.db import transaction
 from django.urls import reverse
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext_lazy
 from django_otp import match_token
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts.languages import for_user, speaking_to
 from accounts.models import User
 from accounts.roles import is_staff_account
 
@@ -65,12 +68,14 @@ def enrolment_link(user) -> str:
 def enrolment_send(*, user) -> None:
     from accounts.notifications import notify_address_on_commit
 
-    notify_address_on_commit(
-        to=user.email,
-        subject="Set up your second factor",
-        template="two_factor_enrol",
-        context={"name": user.name, "link": enrolment_link(user)},
-    )
+    with speaking_to(user):
+        notify_address_on_commit(
+            to=user.email,
+            subject=_("Set up your second factor"),
+            template="two_factor_enrol",
+            context={"name": user.name, "link": enrolment_link(user)},
+            language=for_user(user),
+        )
 
 
 def enrolment_allowed_by(*, user, token: str) -> bool:
@@ -88,9 +93,13 @@ def _tell(user, subject: str, what: str) -> None:
     used), so a change they did not make does not go unnoticed."""
     from accounts.notifications import notify_on_commit
 
-    notify_on_commit(
-        user=user, subject=subject, template="two_factor_changed", context={"what": what}
-    )
+    with speaking_to(user):
+        notify_on_commit(
+            user=user,
+            subject=str(subject),
+            template="two_factor_changed",
+            context={"what": str(what)},
+        )
 
 
 def summary(user) -> dict | None:
@@ -120,11 +129,15 @@ def authenticator_confirm(*, user, device_id: int, token: str) -> tuple[TOTPDevi
     codes (shown once). A wrong code is a ValueError."""
     device = TOTPDevice.objects.select_for_update().get(pk=device_id, user=user, confirmed=False)
     if not device.verify_token(_digits(token)):
-        raise ValueError("That code does not match. Check the time on your phone and try again.")
+        raise ValueError(_("That code does not match. Check the time on your phone and try again."))
     TOTPDevice.objects.filter(user=user, confirmed=True).delete()
     device.confirmed = True
     device.save(update_fields=["confirmed"])
-    _tell(user, "A new authenticator app", "A new authenticator app was set up for your account.")
+    _tell(
+        user,
+        gettext_lazy("A new authenticator app"),
+        gettext_lazy("A new authenticator app was set up for your account."),
+    )
     return device, recovery_codes_renew(user=user)
 
 
@@ -136,13 +149,22 @@ def recovery_codes_renew(*, user) -> list[str]:
     User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True).get()
     StaticDevice.objects.filter(user=user).delete()
     device = StaticDevice.objects.create(user=user, name=RECOVERY, confirmed=True)
-    codes = [_recovery_code() for _ in range(RECOVERY_CODE_COUNT)]
+    codes = [_recovery_code() for _i in range(RECOVERY_CODE_COUNT)]
     StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
     return codes
 
 
 def recovery_code_used(*, user, left: int) -> None:
-    _tell(user, "A recovery code was used", f"A recovery code was used to sign in; {left} left.")
+    _tell(
+        user,
+        gettext_lazy("A recovery code was used"),
+        ngettext_lazy(
+            "A recovery code was used to sign in; %(left)d left.",
+            "A recovery code was used to sign in; %(left)d left.",
+            "left",
+        )
+        % {"left": left},
+    )
 
 
 def check(*, user, token: str):
@@ -162,5 +184,5 @@ def _digits(token: str) -> str:
 def _recovery_code() -> str:
     # Two groups of five from an alphabet without look-alikes: ~50 bits, easy to type.
     alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
-    word = "".join(secrets.choice(alphabet) for _ in range(10))
+    word = "".join(secrets.choice(alphabet) for _i in range(10))
     return f"{word[:5]}-{word[5:]}"

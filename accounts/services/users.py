@@ -3,7 +3,9 @@
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
+from accounts.languages import supported
 from accounts.models import AccountType, Role, User
 from accounts.time_zones import zone_named
 
@@ -48,7 +50,16 @@ def user_set_roles(*, user: User, roles: tuple[Role, ...]) -> None:
 def user_set_time_zone(*, user: User, time_zone: str) -> User:
     """The zone the user's times are shown in ("" for the browser's)."""
     if time_zone and zone_named(time_zone) is None:
-        raise ValidationError({"time_zone": "Choose a time zone from the list."})
+        raise ValidationError({"time_zone": _("Choose a time zone from the list.")})
     user.time_zone = time_zone
     user.save(update_fields=["time_zone"])
+    return user
+
+
+def user_set_language(*, user: User, language: str) -> User:
+    """The language the user's pages and emails are in ("" for the browser's)."""
+    if language and supported(language) != language:
+        raise ValidationError({"language": _("Choose a language from the list.")})
+    user.language = language
+    user.save(update_fields=["language"])
     return user

@@ -1,3 +1,4 @@
+from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.exceptions import AuthenticationFailed
@@ -29,10 +30,10 @@ class PlatformKeyAuthentication(BaseAuthentication):
         if not words or words[0].lower() != b"bearer":
             return None
         if len(words) != 2:
-            raise AuthenticationFailed("Send the API key as: Authorization: Bearer <key>.")
+            raise AuthenticationFailed(_("Send the API key as: Authorization: Bearer <key>."))
         api_key = api_key_authenticate(key=words[1].decode(errors="replace"))
         if api_key is None:
-            raise AuthenticationFailed("Unknown or revoked API key.")
+            raise AuthenticationFailed(_("Unknown or revoked API key."))
         return PlatformClient(api_key), api_key
 
     def authenticate_header(self, request) -> str:
@@ -44,4 +45,8 @@ class PlatformKeyScheme(OpenApiAuthenticationExtension):
     name = "platformKey"
 
     def get_security_definition(self, auto_schema):
-        return {"type": "http", "scheme": "bearer", "description": "A platform API key, imp_…"}
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": _("A platform API key, imp_…"),
+        }

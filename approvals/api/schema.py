@@ -1,10 +1,11 @@
 """OpenAPI: every operation documents the errors it can answer, in the shape it answers them."""
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.openapi import AutoSchema
 
 ERROR = {
     "type": "object",
-    "description": "`detail` for the whole request, or one list of messages per field.",
+    "description": _("`detail` for the whole request, or one list of messages per field."),
     "properties": {
         "detail": {"type": "string"},
         "code": {"type": "string"},
@@ -14,12 +15,12 @@ ERROR = {
 }
 
 WHY = {
-    "400": "Invalid input: a message per field, or the reasons a transition was refused.",
-    "401": "Missing, unknown or revoked API key.",
-    "404": "No such object for this platform (or no such page).",
-    "409": "The post moved on first; `detail` names who acted.",
-    "422": "The Idempotency-Key was used for a different request.",
-    "429": "Too many requests for this API key.",
+    "400": _("Invalid input: a message per field, or the reasons a transition was refused."),
+    "401": _("Missing, unknown or revoked API key."),
+    "404": _("No such object for this platform (or no such page)."),
+    "409": _("The post moved on first; `detail` names who acted."),
+    "422": _("The Idempotency-Key was used for a different request."),
+    "429": _("Too many requests for this API key."),
 }
 
 

@@ -1,6 +1,8 @@
 import json
 
 from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -51,7 +53,7 @@ class ExactTextField(serializers.CharField):
             value.encode("utf-8")
         except UnicodeEncodeError as error:
             raise serializers.ValidationError(
-                "Contains an unpaired surrogate (\\ud800 to \\udfff); send valid Unicode."
+                gettext("Contains an unpaired surrogate (\\ud800 to \\udfff); send valid Unicode.")
             ) from error
         return value
 
@@ -59,9 +61,9 @@ class ExactTextField(serializers.CharField):
 class RevisionField(serializers.Serializer):
     number = serializers.IntegerField()
     content_hash = serializers.CharField(
-        help_text='SHA-256 of the RFC 8785 canonical JSON of {"body", "title"} (UTF-8).'
+        help_text=_('SHA-256 of the RFC 8785 canonical JSON of {"body", "title"} (UTF-8).')
     )
-    content_hash_algorithm = serializers.CharField(help_text="Today always sha256-jcs-v1.")
+    content_hash_algorithm = serializers.CharField(help_text=_("Today always sha256-jcs-v1."))
 
 
 class DecisionSerializer(serializers.Serializer):
@@ -73,7 +75,7 @@ class DecisionSerializer(serializers.Serializer):
 class PostSerializer(ApiModelSerializer):
     author = serializers.SlugRelatedField(slug_field="username", read_only=True)
     external_id = serializers.SerializerMethodField(
-        help_text="Your own id for the post; null on a published post of another platform."
+        help_text=_("Your own id for the post; null on a published post of another platform.")
     )
     revision = serializers.SerializerMethodField()
     decision = serializers.SerializerMethodField()
@@ -136,15 +138,15 @@ class VisiblePostField(serializers.PrimaryKeyRelatedField):
 class PostCreateSerializer(serializers.Serializer):
     author = serializers.CharField(
         max_length=150,
-        help_text="The username of an account linked to this platform (see /api/v1/accounts/).",
+        help_text=_("The username of an account linked to this platform (see /api/v1/accounts/)."),
     )
-    title = ExactTextField(max_length=200, help_text="Stored and hashed exactly as sent.")
-    body = ExactTextField(help_text="Stored and hashed exactly as sent.")
+    title = ExactTextField(max_length=200, help_text=_("Stored and hashed exactly as sent."))
+    body = ExactTextField(help_text=_("Stored and hashed exactly as sent."))
     category = serializers.ChoiceField(choices=Category.choices)
     repost_of = VisiblePostField(
         required=False,
         allow_null=True,
-        help_text="A post this platform may see: its own, or a published one.",
+        help_text=_("A post this platform may see: its own, or a published one."),
     )
     external_id = serializers.CharField(
         max_length=200, required=False, allow_blank=True, trim_whitespace=False
@@ -167,8 +169,9 @@ class EventSerializer(ApiModelSerializer):
     @extend_schema_field(
         {
             "type": ["object", "null"],
-            "description": "The webhook body, as sent; null once it has aged out "
-            "(EVENT_BODY_RETENTION_DAYS).",
+            "description": _(
+                "The webhook body, as sent; null once it has aged out (EVENT_BODY_RETENTION_DAYS)."
+            ),
         }
     )
     def get_payload(self, event: Event) -> dict | None:
@@ -181,21 +184,23 @@ class DeliveryQuerySerializer(serializers.Serializer):
 
 class EventQuerySerializer(serializers.Serializer):
     after = serializers.IntegerField(
-        min_value=0, default=0, help_text="Return events with a larger id."
+        min_value=0, default=0, help_text=_("Return events with a larger id.")
     )
     limit = serializers.IntegerField(
-        min_value=1, max_value=500, default=100, help_text="At most this many."
+        min_value=1, max_value=500, default=100, help_text=_("At most this many.")
     )
 
 
 class EventPageSerializer(serializers.Serializer):
     events = EventSerializer(many=True)
     last_id = serializers.IntegerField(
-        help_text="The id of the last event in this answer, or your ?after= when it is empty: "
-        "always the value to pass as ?after= next time."
+        help_text=_(
+            "The id of the last event in this answer, or your ?after= when it is empty: "
+            "always the value to pass as ?after= next time."
+        )
     )
     next_after = serializers.IntegerField(
-        allow_null=True, help_text="Pass as ?after= to read on; null when nothing is newer."
+        allow_null=True, help_text=_("Pass as ?after= to read on; null when nothing is newer.")
     )
 
 
@@ -245,7 +250,7 @@ class RedeliverRangeSerializer(serializers.Serializer):
 
     def validate(self, data):
         if data["since"] >= data["until"]:
-            raise serializers.ValidationError({"until": "Must be after since."})
+            raise serializers.ValidationError({"until": gettext("Must be after since.")})
         return data
 
 
@@ -258,8 +263,10 @@ class RedeliveredSerializer(serializers.Serializer):
 
 class OnboardingSerializer(serializers.Serializer):
     url = serializers.URLField(
-        help_text="Give it to the account holder: they set a password, verify their real "
-        "name and sign the pledge there. Valid once, until expires_at."
+        help_text=_(
+            "Give it to the account holder: they set a password, verify their real "
+            "name and sign the pledge there. Valid once, until expires_at."
+        )
     )
     expires_at = Timestamp()
 
@@ -270,7 +277,7 @@ class AccountSerializer(serializers.Serializer):
     display_name = serializers.CharField(source="user.display_name")
     account_type = serializers.CharField(source="user.account_type")
     linked_at = Timestamp(source="created_at")
-    origin = serializers.CharField(help_text="api (created by this platform) or holder.")
+    origin = serializers.CharField(help_text=_("api (created by this platform) or holder."))
     identity = serializers.SerializerMethodField()
     pledge_signed = serializers.SerializerMethodField()
     standing = serializers.SerializerMethodField()
@@ -298,15 +305,15 @@ class AccountSerializer(serializers.Serializer):
 
 class AccountCreateSerializer(serializers.Serializer):
     platform_user_id = serializers.CharField(
-        max_length=200, help_text="Your own id for this user; unique among your live links."
+        max_length=200, help_text=_("Your own id for this user; unique among your live links.")
     )
     username = serializers.RegexField(
         r"^[\w.@+-]+\Z",
         max_length=150,
-        help_text="Letters, digits and @/./+/-/_ only.",
-        error_messages={"invalid": "Use letters, digits and @/./+/-/_ only."},
+        help_text=_("Letters, digits and @/./+/-/_ only."),
+        error_messages={"invalid": _("Use letters, digits and @/./+/-/_ only.")},
     )
-    email = serializers.EmailField(help_text="Where the holder hears about decisions.")
+    email = serializers.EmailField(help_text=_("Where the holder hears about decisions."))
     display_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
     account_type = serializers.ChoiceField(
         choices=AccountType.choices, default=AccountType.INDIVIDUAL
@@ -315,21 +322,21 @@ class AccountCreateSerializer(serializers.Serializer):
 
 class ConnectRequestSerializer(serializers.Serializer):
     platform_user_id = serializers.CharField(
-        max_length=200, help_text="Your own id for the user who will open the link."
+        max_length=200, help_text=_("Your own id for the user who will open the link.")
     )
 
 
 # --- endpoints, managed by the platform ---------------------------------------------------
 
 
-EVENT_TYPE_CHOICES = [value for value, _ in EventType.choices]
+EVENT_TYPE_CHOICES = list(EventType.values)
 
 
 class EndpointSerializer(ApiModelSerializer):
     event_types = serializers.ListField(
         child=serializers.ChoiceField(choices=EVENT_TYPE_CHOICES),
         required=False,
-        help_text="Event types to receive; empty for all.",
+        help_text=_("Event types to receive; empty for all."),
     )
     health = serializers.SerializerMethodField()
 
@@ -363,7 +370,7 @@ class EndpointSerializer(ApiModelSerializer):
 
 
 class NewEndpointSerializer(EndpointSerializer):
-    secret = serializers.CharField(read_only=True, help_text="Shown once: whsec_…")
+    secret = serializers.CharField(read_only=True, help_text=_("Shown once: whsec_…"))
 
     class Meta(EndpointSerializer.Meta):
         fields = [*EndpointSerializer.Meta.fields, "secret"]
@@ -374,17 +381,17 @@ class RotateSecretSerializer(serializers.Serializer):
         min_value=0,
         max_value=720,
         default=24,
-        help_text="How long the current secret stays valid beside the new one.",
+        help_text=_("How long the current secret stays valid beside the new one."),
     )
 
 
 class NewSecretSerializer(serializers.Serializer):
-    secret = serializers.CharField(help_text="Shown once: whsec_…")
+    secret = serializers.CharField(help_text=_("Shown once: whsec_…"))
     previous_valid_until = Timestamp()
 
 
 class RetryNowSerializer(serializers.Serializer):
-    queued = serializers.IntegerField(help_text="Pending deliveries now due.")
+    queued = serializers.IntegerField(help_text=_("Pending deliveries now due."))
 
 
 class TestEventSerializer(serializers.Serializer):
@@ -394,4 +401,4 @@ class TestEventSerializer(serializers.Serializer):
 
 class WhoAmISerializer(serializers.Serializer):
     platform = serializers.CharField()
-    key = serializers.CharField(help_text="The key's public prefix.")
+    key = serializers.CharField(help_text=_("The key's public prefix."))

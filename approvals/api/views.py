@@ -7,6 +7,8 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -25,7 +27,9 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key",
     str,
     OpenApiParameter.HEADER,
-    description="Any unique string; a retry with the same key returns the first response.",
+    description=gettext_lazy(
+        "Any unique string; a retry with the same key returns the first response."
+    ),
 )
 
 
@@ -78,7 +82,7 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         key = request.headers.get("Idempotency-Key", "")
         if len(key) > 255 or not key.isprintable():
             return Response(
-                {"Idempotency-Key": ["Use at most 255 printable characters."]},
+                {"Idempotency-Key": [_("Use at most 255 printable characters.")]},
                 status=status.HTTP_400_BAD_REQUEST,
             )
         fingerprint = hashlib.sha256(
@@ -121,7 +125,7 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         if record.request_hash != fingerprint:
             return Response(
                 {
-                    "detail": "This Idempotency-Key was used for a different request.",
+                    "detail": _("This Idempotency-Key was used for a different request."),
                     "code": "idempotency_key_reused",
                 },
                 status=status.HTTP_422_UNPROCESSABLE_ENTITY,

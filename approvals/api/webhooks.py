@@ -6,12 +6,14 @@ seconds) and `webhook-signature` (`v1,<base64 HMAC-SHA256 of "id.timestamp.body"
 valid secret). Any 2xx within WEBHOOK_TIMEOUT_SECONDS acknowledges it.
 """
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, OpenApiWebhook, extend_schema
 from rest_framework import serializers
 
 from approvals.models import Category, EventType, State
 
-HEADERS = (
+HEADERS = _(
     "Headers: `webhook-id` (the same on every retry of this message: drop duplicates by it), "
     "`webhook-timestamp` (Unix seconds), `webhook-signature` (`v1,<base64 HMAC-SHA256 of "
     '"{webhook-id}.{webhook-timestamp}.{body}">`, one per valid secret during a rotation).'
@@ -25,24 +27,26 @@ class Moment(serializers.CharField):
 class AuthorData(serializers.Serializer):
     username = serializers.CharField()
     platform_user_id = serializers.CharField(
-        allow_null=True, help_text="Your own id for the account (null: not linked)."
+        allow_null=True, help_text=_("Your own id for the account (null: not linked).")
     )
 
 
 class PostEventData(serializers.Serializer):
     post_id = serializers.IntegerField()
-    external_id = serializers.CharField(allow_null=True, help_text="Your id for the post.")
+    external_id = serializers.CharField(allow_null=True, help_text=_("Your id for the post."))
     category = serializers.ChoiceField(Category.choices)
     state = serializers.ChoiceField(State.choices)
     repost_of = serializers.IntegerField(allow_null=True)
     revision = serializers.IntegerField(allow_null=True)
     content_hash = serializers.CharField(
-        allow_null=True, help_text="What was decided: see content_hash_algorithm."
+        allow_null=True, help_text=_("What was decided: see content_hash_algorithm.")
     )
     content_hash_algorithm = serializers.ChoiceField(
         ["sha256-jcs-v1"],
-        help_text="sha256-jcs-v1: SHA-256 of the UTF-8 RFC 8785 canonical JSON of "
-        '{"body": …, "title": …}.',
+        help_text=_(
+            "sha256-jcs-v1: SHA-256 of the UTF-8 RFC 8785 canonical JSON of "
+            '{"body": …, "title": …}.'
+        ),
     )
     reason_code = serializers.CharField(allow_null=True)
     note = serializers.CharField(allow_blank=True)
@@ -54,8 +58,10 @@ class PostEvent(serializers.Serializer):
     type = serializers.ChoiceField([str(t) for t in EventType.values if t.startswith("post.")])
     timestamp = Moment()
     sequence = serializers.IntegerField(
-        help_text="1, 2, 3… per post, in the order the changes happened. Deliveries for one "
-        "post reach an endpoint in this order; drop an event older than one you have applied."
+        help_text=_(
+            "1, 2, 3… per post, in the order the changes happened. Deliveries for one "
+            "post reach an endpoint in this order; drop an event older than one you have applied."
+        )
     )
     data = PostEventData()
 
@@ -72,7 +78,7 @@ class AccountData(serializers.Serializer):
 class AccountEvent(serializers.Serializer):
     type = serializers.ChoiceField([str(t) for t in EventType.values if t.startswith("account.")])
     timestamp = Moment()
-    sequence = serializers.IntegerField(help_text="1, 2, 3… per account, in order.")
+    sequence = serializers.IntegerField(help_text=_("1, 2, 3… per account, in order."))
     data = AccountData()
 
 
@@ -87,16 +93,20 @@ class PingEvent(serializers.Serializer):
 
 
 WHAT = {
-    EventType.POST_CLEARED: "A post filed as other, not flagged by screening: it may go out.",
-    EventType.POST_APPROVED: "A reviewer approved the post (or overturned its rejection on "
-    "appeal): it may go out, if its content hash matches what you publish.",
-    EventType.POST_REJECTED: "The post was rejected, with a reason code and a note.",
-    EventType.POST_CHANGES_REQUESTED: "The author must change the post and resubmit.",
-    EventType.POST_REVOKED: "Take the post down, everywhere. Reposts come down with their "
-    "original, each with its own event.",
-    EventType.ACCOUNT_SANCTIONED: "A warning, limitation or suspension on a linked account.",
-    EventType.ACCOUNT_REINSTATED: "A sanction on a linked account was lifted or overturned.",
-    EventType.PING: "A test event you asked for (POST /api/v1/endpoints/<id>/test/).",
+    EventType.POST_CLEARED: _("A post filed as other, not flagged by screening: it may go out."),
+    EventType.POST_APPROVED: _(
+        "A reviewer approved the post (or overturned its rejection on "
+        "appeal): it may go out, if its content hash matches what you publish."
+    ),
+    EventType.POST_REJECTED: _("The post was rejected, with a reason code and a note."),
+    EventType.POST_CHANGES_REQUESTED: _("The author must change the post and resubmit."),
+    EventType.POST_REVOKED: _(
+        "Take the post down, everywhere. Reposts come down with their "
+        "original, each with its own event."
+    ),
+    EventType.ACCOUNT_SANCTIONED: _("A warning, limitation or suspension on a linked account."),
+    EventType.ACCOUNT_REINSTATED: _("A sanction on a linked account was lifted or overturned."),
+    EventType.PING: _("A test event you asked for (POST /api/v1/endpoints/<id>/test/)."),
 }
 
 
@@ -105,11 +115,11 @@ def _webhook(event_type: str, payload) -> OpenApiWebhook:
         name=str(event_type),
         decorator=extend_schema(
             summary=WHAT[event_type],
-            description=f"{WHAT[event_type]}\n\n{HEADERS}",
+            description=format_lazy("{}\n\n{}", WHAT[event_type], HEADERS),
             request={"application/json": payload},
             responses={
-                "2XX": OpenApiResponse(description="Received. Anything else is retried."),
-                "410": OpenApiResponse(description="Gone: the endpoint is disabled."),
+                "2XX": OpenApiResponse(description=_("Received. Anything else is retried.")),
+                "410": OpenApiResponse(description=_("Gone: the endpoint is disabled.")),
             },
         ),
     )

@@ -37,7 +37,8 @@ import requests
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, close_old_connections, transaction
 from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Value, When
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from accounts.notifications import notify_address_on_commit
 from approvals import metrics
@@ -273,7 +274,7 @@ def _send_all(leased: list[Leased]) -> list[Sent]:
     """Send every delivery of the batch at once; what has not finished by the batch's
     deadline (a receiver that answers slowly, byte by byte) counts as failed and is retried."""
     futures = [_pool().submit(_send, item) for item in leased]
-    done, _ = wait(futures, timeout=batch_deadline(len(leased)))
+    done, _pending = wait(futures, timeout=batch_deadline(len(leased)))
     return [f.result() if f in done else Sent(error=LATE) for f in futures]
 
 
@@ -575,26 +576,41 @@ def _disable(endpoint: Endpoint, reason: str, now: datetime) -> None:
 
 def _tell_platform(endpoint: Endpoint, *, recovered: bool, reason: str = "") -> None:
     """Mail the platform's contact and the site admins, after the commit."""
-    if recovered:
-        subject = f"Webhook endpoint receiving again: {endpoint.url}"
-        body = (
-            f"Deliveries to {endpoint.url} succeed again; what waited is being sent now, in order."
-        )
-    else:
-        subject = f"Webhook endpoint disabled: {endpoint.url}"
-        body = (
-            f"Endpoint {endpoint.pk} of {endpoint.platform.name} was disabled. {reason}\n"
-            "Fix the receiver, re-enable the endpoint (admin, or PATCH /api/v1/endpoints/"
-            f"{endpoint.pk}/ with active=true), then ask for a retry."
-        )
-    # Through the outbox: a mail server that is down delays the alert, never loses it.
-    addresses = [address for _, address in settings.ADMINS]
+    # Through the outbox: a mail server that is down delays the alert, never loses it. The
+    # platform's contact reads it in the platform's language, the site admins in the site's.
+    recipients = {address: settings.LANGUAGE_CODE for _, address in settings.ADMINS}
     if endpoint.platform.contact_email:
-        addresses.append(endpoint.platform.contact_email)
-    for address in dict.fromkeys(addresses):
-        notify_address_on_commit(
-            to=address, subject=subject, template="endpoint_alert", context={"body": body}
+        recipients[endpoint.platform.contact_email] = endpoint.platform.contact_language
+    for address, language in recipients.items():
+        with translation.override(language):
+            subject, body = _alert(endpoint, recovered=recovered, reason=reason)
+            notify_address_on_commit(
+                to=address,
+                subject=subject,
+                template="endpoint_alert",
+                context={"body": body},
+                language=language,
+            )
+
+
+def _alert(endpoint: Endpoint, *, recovered: bool, reason: str) -> tuple[str, str]:
+    names = {"url": endpoint.url, "id": endpoint.pk, "platform": endpoint.platform.name}
+    if recovered:
+        return (
+            _("Webhook endpoint receiving again: %(url)s") % names,
+            _("Deliveries to %(url)s succeed again; what waited is being sent now, in order.")
+            % names,
         )
+    return (
+        _("Webhook endpoint disabled: %(url)s") % names,
+        _("Endpoint %(id)s of %(platform)s was disabled.") % names
+        + f" {reason}\n"
+        + _(
+            "Fix the receiver, re-enable the endpoint (admin, or PATCH /api/v1/endpoints/%(id)s/"
+            " with active=true), then ask for a retry."
+        )
+        % names,
+    )
 
 
 # --- the safety net -----------------------------------------------------------------------

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 import requests
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from approvals.platform.transport import resolve_checked
 
@@ -17,13 +18,13 @@ def validate_endpoint_url(url: str) -> None:
         parts = urlsplit(url)
         hostname, port = parts.hostname, parts.port
     except ValueError as error:
-        raise ValidationError({"url": "Enter an http(s) URL with a host name."}) from error
+        raise ValidationError({"url": _("Enter an http(s) URL with a host name.")}) from error
     if parts.scheme not in ("https", "http") or not hostname:
-        raise ValidationError({"url": "Enter an http(s) URL with a host name."})
+        raise ValidationError({"url": _("Enter an http(s) URL with a host name.")})
     if parts.scheme == "http" and not settings.WEBHOOK_ALLOW_HTTP:
-        raise ValidationError({"url": "Webhook endpoints must use https."})
+        raise ValidationError({"url": _("Webhook endpoints must use https.")})
     if parts.username or parts.password:
-        raise ValidationError({"url": "Leave credentials out of the URL."})
+        raise ValidationError({"url": _("Leave credentials out of the URL.")})
     try:
         resolve_checked(hostname, port)
     except requests.ConnectionError as error:

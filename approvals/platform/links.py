@@ -21,6 +21,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import AccountType, User
 from accounts.roles import STAFF_PERMISSIONS, is_staff_account
@@ -30,7 +32,7 @@ from approvals.models import PUBLISHABLE_STATES, LinkOrigin, Platform, PlatformA
 CONNECT_SALT = "imprimatur.platform-connect"
 
 # The one answer for an author a platform may not act for, whether the account exists or not.
-UNKNOWN_AUTHOR = "No account by that name is linked to this platform."
+UNKNOWN_AUTHOR = gettext_lazy("No account by that name is linked to this platform.")
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -131,7 +133,7 @@ def account_create_for_platform(
     _refuse_taken_platform_user_id(platform, platform_user_id)
     username = User.normalize_username(username)  # as it will be stored (NFKC)
     if User.objects.filter(username__iexact=username).exists():
-        raise ValidationError({"username": "This username is taken; choose another."})
+        raise ValidationError({"username": _("This username is taken; choose another.")})
     user = user_create(
         username=username,
         password=None,
@@ -148,7 +150,7 @@ def _refuse_taken_platform_user_id(platform: Platform, platform_user_id: str) ->
     )
     if live.exists():
         raise ValidationError(
-            {"platform_user_id": "This id is already linked to an account; unlink it first."}
+            {"platform_user_id": _("This id is already linked to an account; unlink it first.")}
         )
 
 
@@ -156,7 +158,7 @@ def _link(
     platform: Platform, user: User, platform_user_id: str, origin: str, created_by: User | None
 ) -> PlatformAccount:
     if is_staff_account(user):
-        raise PermissionDenied("Staff accounts cannot be linked to a platform.")
+        raise PermissionDenied(_("Staff accounts cannot be linked to a platform."))
     try:
         with transaction.atomic():
             return PlatformAccount.objects.create(
@@ -168,7 +170,7 @@ def _link(
             )
     except IntegrityError as error:  # a concurrent link for the same account or id won
         raise ValidationError(
-            {"platform_user_id": "This account or id was just linked; reload and try again."}
+            {"platform_user_id": _("This account or id was just linked; reload and try again.")}
         ) from error
 
 
@@ -177,7 +179,7 @@ def link_revoke(*, link: PlatformAccount, by: User | None) -> PlatformAccount:
     """End a link (`by` is the holder, or None when the platform unlinks through the API)."""
     link = PlatformAccount.objects.select_for_update(no_key=True).get(pk=link.pk)
     if by is not None and by.pk != link.user_id:
-        raise PermissionDenied("Only the account holder may remove this link.")
+        raise PermissionDenied(_("Only the account holder may remove this link."))
     if link.revoked_at is None:
         link.revoked_at, link.revoked_by = timezone.now(), by
         link.save(update_fields=["revoked_at", "revoked_by"])
@@ -210,7 +212,7 @@ def connect_request(*, token: str) -> ConnectRequest:
         platform = Platform.objects.get(pk=payload["p"], active=True)
     except (signing.BadSignature, Platform.DoesNotExist, KeyError, TypeError) as error:
         raise ValidationError(
-            "This link is not valid or has expired; ask the platform again."
+            _("This link is not valid or has expired; ask the platform again.")
         ) from error
     return ConnectRequest(platform=platform, platform_user_id=str(payload["u"]))
 
@@ -225,8 +227,11 @@ def link_allow(*, request: ConnectRequest, holder: User) -> PlatformAccount:
         if existing.platform_user_id == request.platform_user_id:
             return existing
         raise ValidationError(
-            f"Your account is already linked to {request.platform.name} as another user; "
-            "remove that link first."
+            _(
+                "Your account is already linked to %(platform)s as another user; "
+                "remove that link first."
+            )
+            % {"platform": request.platform.name}
         )
     _refuse_taken_platform_user_id(request.platform, request.platform_user_id)
     return _link(

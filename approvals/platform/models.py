@@ -6,28 +6,41 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.history import tracked
 
 
 class Platform(models.Model):
-    name = models.CharField(max_length=100, unique=True)
+    name = models.CharField(_("name"), max_length=100, unique=True)
     contact_email = models.EmailField(
-        blank=True, help_text="Told when one of the platform's endpoints is disabled or recovers."
+        _("contact email"),
+        blank=True,
+        help_text=_("Told when one of the platform's endpoints is disabled or recovers."),
     )
-    active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    contact_language = models.CharField(
+        _("contact language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text=_("The language of the mail to the contact address."),
+    )
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("platform")
+        verbose_name_plural = _("platforms")
 
     def __str__(self) -> str:
         return self.name
 
 
 class LinkOrigin(models.TextChoices):
-    API = "api", "Created by the platform"
-    HOLDER = "holder", "Allowed by the account holder"
+    API = "api", _("Created by the platform")
+    HOLDER = "holder", _("Allowed by the account holder")
 
 
 @tracked()
@@ -36,31 +49,48 @@ class PlatformAccount(models.Model):
     platform creates the account through the API, or when the holder allows the platform in
     the browser; revocable by either. Never for a staff account."""
 
-    platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="account_links")
+    platform = models.ForeignKey(
+        Platform,
+        on_delete=models.PROTECT,
+        related_name="account_links",
+        verbose_name=_("platform"),
+    )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="platform_links"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="platform_links",
+        verbose_name=_("user"),
     )
     platform_user_id = models.CharField(
-        max_length=200, help_text="The platform's own id for this account."
+        _("platform user id"),
+        max_length=200,
+        help_text=_("The platform's own id for this account."),
     )
-    origin = models.CharField(max_length=10, choices=LinkOrigin.choices)
-    created_at = models.DateTimeField(auto_now_add=True)
+    origin = models.CharField(_("origin"), max_length=10, choices=LinkOrigin.choices)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
-        help_text="The holder who allowed it; empty when the platform created the account.",
+        verbose_name=_("created by"),
+        help_text=_("The holder who allowed it; empty when the platform created the account."),
     )
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     revoked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("revoked by"),
     )
 
     class Meta:
         ordering = ["-created_at"]
-        verbose_name = "platform account link"
+        verbose_name = _("platform account link")
+        verbose_name_plural = _("platform account links")
         constraints = [
             models.UniqueConstraint(
                 fields=["platform", "user"],
@@ -87,16 +117,19 @@ class ApiKey(models.Model):
     """`Authorization: Bearer imp_<prefix>_<secret>`. Only the prefix and a SHA-256 of the
     whole key are stored; the key itself is shown once, when it is made."""
 
-    platform = models.ForeignKey(Platform, on_delete=models.CASCADE, related_name="api_keys")
-    name = models.CharField(max_length=100, blank=True)
-    prefix = models.CharField(max_length=16, unique=True)
-    key_hash = models.CharField(max_length=64)
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    platform = models.ForeignKey(
+        Platform, on_delete=models.CASCADE, related_name="api_keys", verbose_name=_("platform")
+    )
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    prefix = models.CharField(_("prefix"), max_length=16, unique=True)
+    key_hash = models.CharField(_("key hash"), max_length=64)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
 
     class Meta:
-        verbose_name = "API key"
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
 
     def __str__(self) -> str:
         return f"imp_{self.prefix}_…"
@@ -108,29 +141,42 @@ class ApiKey(models.Model):
 class Endpoint(models.Model):
     """Where a platform receives webhooks, and how that has been going."""
 
-    platform = models.ForeignKey(Platform, on_delete=models.CASCADE, related_name="endpoints")
-    url = models.URLField(max_length=500)
-    description = models.CharField(max_length=200, blank=True)
+    platform = models.ForeignKey(
+        Platform, on_delete=models.CASCADE, related_name="endpoints", verbose_name=_("platform")
+    )
+    url = models.URLField(_("URL"), max_length=500)
+    description = models.CharField(_("description"), max_length=200, blank=True)
     event_types = models.JSONField(
-        default=list, blank=True, help_text="Event types to send; empty means all."
+        _("event types"),
+        default=list,
+        blank=True,
+        help_text=_("Event types to send; empty means all."),
     )
-    active = models.BooleanField(default=True)
-    disabled_reason = models.CharField(max_length=200, blank=True)
-    disabled_at = models.DateTimeField(null=True, blank=True)
-    last_success_at = models.DateTimeField(null=True, blank=True)
-    failing_since = models.DateTimeField(null=True, blank=True)
-    failure_streak = models.PositiveIntegerField(default=0)
+    active = models.BooleanField(_("active"), default=True)
+    disabled_reason = models.CharField(_("disabled reason"), max_length=200, blank=True)
+    disabled_at = models.DateTimeField(_("disabled at"), null=True, blank=True)
+    last_success_at = models.DateTimeField(_("last success at"), null=True, blank=True)
+    failing_since = models.DateTimeField(_("failing since"), null=True, blank=True)
+    failure_streak = models.PositiveIntegerField(_("failure streak"), default=0)
     circuit = models.CharField(
+        _("circuit"),
         max_length=10,
-        choices=[("closed", "Closed"), ("open", "Open"), ("half_open", "Probing")],
+        choices=[
+            # Translators: the state of an endpoint's circuit breaker.
+            ("closed", pgettext_lazy("circuit breaker", "Closed")),
+            ("open", pgettext_lazy("circuit breaker", "Open")),
+            ("half_open", pgettext_lazy("circuit breaker", "Probing")),
+        ],
         default="closed",
-        help_text="Open: failing, nothing is sent until `probe_at`; then one delivery probes.",
+        help_text=_("Open: failing, nothing is sent until `probe_at`; then one delivery probes."),
     )
-    probe_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    probe_at = models.DateTimeField(_("probe at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["platform", "url"]
+        verbose_name = _("endpoint")
+        verbose_name_plural = _("endpoints")
 
     def __str__(self) -> str:
         return self.url
@@ -172,7 +218,7 @@ class Event(models.Model):
     the change. `body` is the exact JSON sent, so every retry sends the same bytes."""
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    type = models.CharField(max_length=40, choices=EventType.choices)
+    type = models.CharField(_("type"), max_length=40, choices=EventType.choices)
     platform = models.ForeignKey(
         Platform,
         null=True,
@@ -217,37 +263,46 @@ class EventStream(models.Model):
 
 
 class DeliveryStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    DELIVERED = "delivered", "Delivered"
-    FAILED = "failed", "Failed"
+    PENDING = "pending", pgettext_lazy("delivery status", "Pending")
+    DELIVERED = "delivered", pgettext_lazy("delivery status", "Delivered")
+    FAILED = "failed", pgettext_lazy("delivery status", "Failed")
 
 
 class Delivery(models.Model):
     """One event to one endpoint, until it is delivered or given up."""
 
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="deliveries")
-    endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("event")
+    )
+    endpoint = models.ForeignKey(
+        Endpoint, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("endpoint")
+    )
     status = models.CharField(
-        max_length=20, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+        _("status"), max_length=20, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
     )
-    attempt_count = models.PositiveIntegerField(default=0)
+    attempt_count = models.PositiveIntegerField(_("attempt count"), default=0)
     schedule_from = models.PositiveIntegerField(
-        default=0, help_text="attempt_count when the retry schedule last (re)started."
+        _("schedule from"),
+        default=0,
+        help_text=_("attempt_count when the retry schedule last (re)started."),
     )
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    stream = models.CharField(max_length=40, blank=True)
-    sequence = models.PositiveIntegerField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    stream = models.CharField(_("stream"), max_length=40, blank=True)
+    sequence = models.PositiveIntegerField(_("sequence"), null=True, blank=True)
     leased_until = models.DateTimeField(
-        null=True, blank=True, help_text="A worker is sending it until then."
+        _("leased until"), null=True, blank=True, help_text=_("A worker is sending it until then.")
     )
-    lease = models.UUIDField(null=True, blank=True, help_text="Which worker holds it.")
-    delivered_at = models.DateTimeField(null=True, blank=True)
-    last_status_code = models.PositiveIntegerField(null=True, blank=True)
-    last_error = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    lease = models.UUIDField(
+        _("lease"), null=True, blank=True, help_text=_("Which worker holds it.")
+    )
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    last_status_code = models.PositiveIntegerField(_("last status code"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
 
     class Meta:
-        verbose_name_plural = "deliveries"
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
         ordering = ["-id"]
         constraints = [
             models.UniqueConstraint(fields=["event", "endpoint"], name="one_delivery_per_endpoint")
@@ -271,36 +326,43 @@ class Delivery(models.Model):
 
 
 class AttemptOutcome(models.TextChoices):
-    SENDING = "sending", "Sending"
-    DELIVERED = "delivered", "Delivered"
-    FAILED = "failed", "Failed"
-    INTERRUPTED = "interrupted", "Cut off (the worker stopped)"
+    SENDING = "sending", pgettext_lazy("delivery status", "Sending")
+    DELIVERED = "delivered", pgettext_lazy("delivery status", "Delivered")
+    FAILED = "failed", pgettext_lazy("delivery status", "Failed")
+    INTERRUPTED = "interrupted", _("Cut off (the worker stopped)")
 
 
 class Attempt(models.Model):
     """One try at sending a delivery. Written before the request goes out and finished after,
     so an attempt cut off by a dead worker is on record too."""
 
-    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="attempts")
-    number = models.PositiveIntegerField()
-    outcome = models.CharField(
-        max_length=12, choices=AttemptOutcome.choices, default=AttemptOutcome.SENDING
+    delivery = models.ForeignKey(
+        Delivery, on_delete=models.CASCADE, related_name="attempts", verbose_name=_("delivery")
     )
-    started_at = models.DateTimeField()
-    finished_at = models.DateTimeField(null=True, blank=True)
-    status_code = models.PositiveIntegerField(null=True, blank=True)
-    latency_ms = models.PositiveIntegerField(null=True, blank=True)
-    response_excerpt = models.TextField(blank=True)
-    error = models.CharField(max_length=300, blank=True)
+    number = models.PositiveIntegerField(_("number"))
+    outcome = models.CharField(
+        _("outcome"), max_length=12, choices=AttemptOutcome.choices, default=AttemptOutcome.SENDING
+    )
+    started_at = models.DateTimeField(_("started at"))
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    status_code = models.PositiveIntegerField(_("status code"), null=True, blank=True)
+    latency_ms = models.PositiveIntegerField(_("latency (ms)"), null=True, blank=True)
+    response_excerpt = models.TextField(_("response excerpt"), blank=True)
+    error = models.CharField(_("error"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["delivery", "number"]
+        verbose_name = _("attempt")
+        verbose_name_plural = _("attempts")
         constraints = [
             models.UniqueConstraint(fields=["delivery", "number"], name="attempt_number_unique")
         ]
 
     def __str__(self) -> str:
-        return f"attempt {self.number}: {self.status_code or self.error}"
+        return _("attempt %(number)s: %(result)s") % {
+            "number": self.number,
+            "result": self.status_code or self.error,
+        }
 
 
 class IdempotencyRecord(models.Model):

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from approvals.platform.endpoint_urls import validate_endpoint_url
 from approvals.platform.models import (
@@ -85,7 +86,9 @@ class NewEndpoint:
 def _event_types(event_types: list[str] | None) -> list[str]:
     unknown = sorted(set(event_types or []) - set(EventType.values))
     if unknown:
-        raise ValidationError({"event_types": f"Unknown event types: {', '.join(unknown)}."})
+        raise ValidationError(
+            {"event_types": _("Unknown event types: %(types)s.") % {"types": ", ".join(unknown)}}
+        )
     return sorted(set(event_types or []))
 
 
@@ -146,7 +149,7 @@ def endpoint_rotate_secret(*, endpoint: Endpoint, overlap: timedelta | None = No
     with all of them meanwhile, so the receiver can switch without missing a message."""
     overlap = settings.WEBHOOK_SECRET_OVERLAP if overlap is None else overlap
     if overlap < timedelta(0) or overlap > timedelta(days=30):
-        raise ValidationError({"overlap_hours": "Choose an overlap between 0 and 720 hours."})
+        raise ValidationError({"overlap_hours": _("Choose an overlap between 0 and 720 hours.")})
     until = timezone.now() + overlap
     endpoint.secrets.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=until)).update(
         expires_at=until

@@ -21,6 +21,8 @@ import threading
 
 import requests
 from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from requests.adapters import HTTPAdapter
 from requests.structures import CaseInsensitiveDict
 
@@ -51,20 +53,35 @@ class RefusedAddress(requests.ConnectionError):
     """The endpoint's host resolves to an address Imprimatur never connects to."""
 
 
+# What a refusal says, a whole sentence for each kind of address (%(host)s: the host name).
+REFUSALS = {
+    "unspecified": gettext_lazy("%(host)s resolves to the unspecified address; not connecting."),
+    "loopback": gettext_lazy("%(host)s resolves to a loopback address; not connecting."),
+    "carries_ipv4": gettext_lazy(
+        "%(host)s resolves to an IPv6 address carrying an IPv4 one; not connecting."
+    ),
+    "multicast": gettext_lazy("%(host)s resolves to a multicast address; not connecting."),
+    "reserved": gettext_lazy("%(host)s resolves to a reserved address; not connecting."),
+    "not_global": gettext_lazy(
+        "%(host)s resolves to a private, loopback, link-local or reserved address; not connecting."
+    ),
+}
+
+
 def refusal(address: IPAddress) -> str | None:
-    """Why `address` may not be connected to, or None when it may."""
+    """Why `address` may not be connected to (a key of REFUSALS), or None when it may."""
     if address.is_unspecified:
-        return "the unspecified address"
+        return "unspecified"
     if address.is_loopback:
-        return "a loopback address"
+        return "loopback"
     if address.version == 6 and any(address in net for net in _CARRY_IPV4):
-        return "an IPv6 address carrying an IPv4 one"
+        return "carries_ipv4"
     if address.is_multicast:
-        return "a multicast address"
+        return "multicast"
     if any(address in net for net in _ALSO_REFUSED if net.version == address.version):
-        return "a reserved address"
+        return "reserved"
     if not address.is_global:
-        return "a private, loopback, link-local or reserved address"
+        return "not_global"
     return None
 
 
@@ -75,13 +92,13 @@ def resolve_checked(host: str, port: int | None) -> IPAddress:
     try:
         infos = socket.getaddrinfo(literal, port or 443, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as error:
-        raise requests.ConnectionError(f"Cannot resolve {host}.") from error
+        raise requests.ConnectionError(_("Cannot resolve %(host)s.") % {"host": host}) from error
     addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
     if not settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES:
         for address in addresses:
             why = refusal(address)
             if why is not None:
-                raise RefusedAddress(f"{host} resolves to {why}; not connecting.")
+                raise RefusedAddress(str(REFUSALS[why]) % {"host": host})
     return addresses[0]
 
 

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import email
@@ -28,8 +29,11 @@ class OnboardView(auth_views.PasswordResetConfirmView):
         email.verification_send(user=form.user)  # the platform gave the address; prove it
         messages.success(
             self.request,
-            f"Your password is set. We have sent a link to {form.user.email} to confirm it. "
-            "Verify your identity and sign the pledge to submit news.",
+            _(
+                "Your password is set. We have sent a link to %(email)s to confirm it. "
+                "Verify your identity and sign the pledge to submit news."
+            )
+            % {"email": form.user.email},
         )
         return response
 
@@ -55,7 +59,11 @@ def platform_connect(request: HttpRequest, token: str) -> HttpResponse:
         except (ValidationError, PermissionDenied) as error:
             messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
         else:
-            messages.success(request, f"{invitation.platform.name} may now act for your account.")
+            messages.success(
+                request,
+                _("%(platform)s may now act for your account.")
+                % {"platform": invitation.platform.name},
+            )
         return redirect("my_platforms")
     return render(request, "accounts/platform_connect.html", {"invitation": invitation})
 
@@ -65,5 +73,8 @@ def platform_connect(request: HttpRequest, token: str) -> HttpResponse:
 def platform_unlink(request: HttpRequest, pk: int) -> HttpResponse:
     link = get_object_or_404(links.PlatformAccount, pk=pk, user=request.user)
     links.link_revoke(link=link, by=request.user)
-    messages.success(request, f"{link.platform.name} can no longer act for your account.")
+    messages.success(
+        request,
+        _("%(platform)s can no longer act for your account.") % {"platform": link.platform.name},
+    )
     return redirect("my_platforms")

@@ -19,6 +19,7 @@ DJANGO_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "django.contrib.humanize",  # relative times ("3 minutes ago"), in every language
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
 ]
@@ -51,9 +52,11 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",  # the browser's language (or the cookie)
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.languages.LanguageMiddleware",  # the profile's language; the API's header
     "django_otp.middleware.OTPMiddleware",
     "config.middleware.SecondFactorMiddleware",  # staff pass the second factor first
     "accounts.time_zones.TimeZoneMiddleware",  # times in the user's own zone
@@ -77,6 +80,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.roles",
@@ -134,8 +138,20 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Languages: English (the source) and Simplified Chinese. The browser's Accept-Language picks
+# one, the switch in the navigation overrides it and is kept on the profile; the API answers
+# in the language of Accept-Language. Catalogues live in locale/ (see README, "Languages").
 LANGUAGE_CODE = "en-gb"
-FORMAT_MODULE_PATH = ["config.formats"]  # times with seconds
+LANGUAGES = [
+    ("en-gb", "English"),
+    ("zh-hans", "简体中文"),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_NAME = "imprimatur_language"
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+FORMAT_MODULE_PATH = ["config.formats"]  # times with seconds, per language
 TIME_ZONE = env("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True

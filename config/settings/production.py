@@ -10,6 +10,7 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
+LANGUAGE_COOKIE_SECURE = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # HTTPS only. Behind a proxy that terminates TLS and redirects itself, SECURE_SSL_REDIRECT may
 # be turned off; HSTS stays on unless a deployment knows better.

@@ -23,10 +23,10 @@ def test_times_follow_the_zone_the_user_chose(client, author):
     with time_machine.travel(NOON_UTC, tick=False):
         post = PostFactory(author=author, state=State.SUBMITTED)
     client.force_login(author)
-    assert "23 Nov 2026 12:00" in _history_times(client, post)
+    assert "23 Nov 2026, 12:00:00" in _history_times(client, post)
     answer = client.post(reverse("time_zone_set"), {"time_zone": "Asia/Shanghai"}, follow=True)
     assert "Times are now shown in Asia/Shanghai" in answer.content.decode()
-    assert "23 Nov 2026 20:00" in _history_times(client, post)
+    assert "23 Nov 2026, 20:00:00" in _history_times(client, post)
 
 
 def test_without_a_choice_the_browser_zone_is_used_and_nonsense_is_ignored(client, author):
@@ -34,9 +34,9 @@ def test_without_a_choice_the_browser_zone_is_used_and_nonsense_is_ignored(clien
         post = PostFactory(author=author, state=State.SUBMITTED)
     client.force_login(author)
     client.cookies["tz"] = "America/New_York"
-    assert "23 Nov 2026 07:00" in _history_times(client, post)
+    assert "23 Nov 2026, 07:00:00" in _history_times(client, post)
     client.cookies["tz"] = "Mars/Olympus_Mons"
-    assert "23 Nov 2026 12:00" in _history_times(client, post)
+    assert "23 Nov 2026, 12:00:00" in _history_times(client, post)
 
 
 def test_an_unknown_zone_is_refused_with_a_message(client, author):

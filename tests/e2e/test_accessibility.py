@@ -75,3 +75,17 @@ def test_a_reviewers_pages_have_no_serious_violations(live_server, axe_page, des
     assert User.objects.get(username="rita")
     for path in ("/review/", f"/posts/{post.pk}/", "/accounts/standing/"):
         assert _violations(axe_page, f"{live_server.url}{path}") == [], path
+
+
+def test_chinese_pages_have_no_serious_violations(live_server, axe_page, desk):
+    """The same pages in Chinese: the page says it is Chinese (`lang`), every label and error
+    is still tied to its field."""
+    wang = UserFactory(username="wang", display_name="王伟", language="zh-hans")
+    post = PostFactory(author=wang, state=State.SUBMITTED, title="地铁新线今日开通")
+    axe_page.goto(f"{live_server.url}/accounts/login/")
+    axe_page.locator("#id_username").fill("wang")
+    axe_page.locator("#id_password").fill(PASSWORD)
+    axe_page.locator("main form button[type=submit]").click()
+    for path in ("/posts/", "/posts/new/", f"/posts/{post.pk}/", "/accounts/standing/"):
+        assert _violations(axe_page, f"{live_server.url}{path}") == [], path
+        assert axe_page.locator("html").get_attribute("lang") == "zh-hans", path
