@@ -10,5 +10,6 @@ def roles(request) -> dict:
             "review": holds(user, "approvals.review_post"),
             "verify": holds(user, "accounts.verify_identity"),
             "sanction": holds(user, "accounts.apply_sanction"),
+            "appeals": holds(user, "approvals.decide_appeal"),
         }
     }

@@ -1,9 +1,13 @@
 from django import forms
 from django.contrib.auth.forms import PasswordResetForm, UserCreationForm
+from django.db.models.fields import BLANK_CHOICE_DASH
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+from django_countries.fields import LazyTypedChoiceField
 
 from accounts import time_zones
+from accounts.languages import speaking_to
 from accounts.models import AccountType, DocumentType, SanctionKind, User
 
 
@@ -32,11 +36,14 @@ class IdentityForm(forms.Form):
         help_text=_("Organisations only: company or charity number."),
     )
     document_type = forms.ChoiceField(label=_("Document type"), choices=DocumentType.choices)
-    issuing_country = forms.CharField(
+    issuing_country = LazyTypedChoiceField(
         label=_("Issuing country"),
-        max_length=2,
-        min_length=2,
-        help_text=_("Two-letter code, e.g. GB, FR, KE."),
+        choices=BLANK_CHOICE_DASH + list(countries),
+        help_text=_("The country that issued the document."),
+        error_messages={
+            "invalid_choice": _("Choose the country that issued the document."),
+            "required": _("Choose the country that issued the document."),
+        },
     )
     document_number = forms.CharField(
         label=_("Document number"),
@@ -44,6 +51,18 @@ class IdentityForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
         help_text=_("We keep only a salted hash and the last four characters."),
     )
+
+    def clean(self):
+        data = super().clean()
+        # Said here too (the service decides), so the holder sees every mistake at once.
+        if (
+            data.get("account_type") == AccountType.ORGANISATION
+            and not data.get("registration_number", "").strip()
+        ):
+            self.add_error(
+                "registration_number", _("Organisations give their registration number.")
+            )
+        return data
 
 
 class PledgeSignForm(forms.Form):
@@ -170,3 +189,8 @@ class ProvedAddressPasswordResetForm(PasswordResetForm):
 
     def get_users(self, email):
         return (u for u in super().get_users(email) if u.email_verified_at is not None)
+
+    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
+        """In the holder's language, whoever asked for the link and in whatever language."""
+        with speaking_to(context["user"]):
+            super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)

@@ -77,6 +77,23 @@ class LanguageMiddleware:
         return self.get_response(request)
 
 
+# Notes and reasons the system itself writes into records (in English, like every record):
+# shown in the reader's language. What people write is never looked up in the catalogue.
+SYSTEM_TEXTS: set[str] = set()
+
+
+def system_text(message: str) -> str:
+    """Register `message` (wrapped in gettext_noop, so it is extracted) as one of the system's
+    own texts; call at import time."""
+    SYSTEM_TEXTS.add(message)
+    return message
+
+
+def as_written(text: str) -> str:
+    """`text` from a record: translated if the system wrote it, as written otherwise."""
+    return translation.gettext(text) if text in SYSTEM_TEXTS else text
+
+
 class Localized:
     """A model attribute for text an operator writes in each language: it reads
     `<field>_<language>` (label_zh_hans) in the active language and falls back to `<field>`,

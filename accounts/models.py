@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from accounts.history import tracked
@@ -53,7 +54,10 @@ class User(AbstractUser):
         max_length=10,
         choices=settings.LANGUAGES,
         blank=True,
-        help_text=_("Pages and emails are in this language; empty: the browser's."),
+        help_text=_(
+            "Pages and emails are in this language. Set from the language of the first "
+            "sign-in; the switch in the navigation changes it."
+        ),
     )
     always_review = models.BooleanField(
         _("always review"),
@@ -152,9 +156,7 @@ class Identity(ConcurrentTransitionMixin, models.Model):
     document_type = models.CharField(
         _("document type"), max_length=30, choices=DocumentType.choices, blank=True
     )
-    issuing_country = models.CharField(
-        _("issuing country"), max_length=2, blank=True, help_text=_("ISO 3166 code, e.g. GB")
-    )
+    issuing_country = CountryField(_("issuing country"), blank=True)
     document_hash = models.CharField(
         _("document hash"),
         max_length=64,

@@ -38,6 +38,7 @@ from accounts.models import Identity, Sanction, SanctionKind, SanctionProposal, 
 from accounts.roles import role_required
 from accounts.services import two_factor as two_factor_service
 from approvals import enforcement
+from approvals import selectors as approval_selectors
 
 
 def signup(request: HttpRequest) -> HttpResponse:
@@ -51,6 +52,7 @@ def signup(request: HttpRequest) -> HttpResponse:
             email=form.cleaned_data["email"],
             display_name=form.cleaned_data["display_name"],
             account_type=form.cleaned_data["account_type"],
+            language=request.LANGUAGE_CODE,  # the page they signed up in: their first email too
         )
         email.verification_send(user=user)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
@@ -235,6 +237,10 @@ def sanctions_desk(request: HttpRequest) -> HttpResponse:
         "appeals": Sanction.objects.filter(
             appealed_at__isnull=False, appeal_outcome=""
         ).select_related("user", "decided_by"),
+        # Post appeals have their own queue; the desk counts them so none is overlooked.
+        "post_appeals": approval_selectors.appeal_queue(user=request.user)
+        .values("pk")[:1000]
+        .count(),
         "active": Sanction.objects.filter(lifted_at__isnull=True)
         .select_related("user", "reason_code")
         .order_by("-starts_at")[:50],

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from accounts.languages import system_text
 from accounts.models import Sanction, SanctionKind, SanctionProposal, User
 from accounts.roles import holds
 from accounts.services import sanctions
@@ -47,6 +48,12 @@ def proposal_confirm(*, proposal: SanctionProposal, by: User, note: str, **detai
     return sanction
 
 
+WITHDRAWN_BY_SUSPENSION = system_text(gettext_noop("Withdrawn: the account is suspended."))
+TAKEN_DOWN_WITH_ACCOUNT = system_text(
+    gettext_noop("Every live post of this account is taken down.")
+)
+
+
 def _consequences(sanction: Sanction, by: User, take_down: bool, reason: str) -> None:
     if sanction.kind == SanctionKind.SUSPENSION:
         _withdraw_waiting_posts(user=sanction.user, by=by)
@@ -59,9 +66,7 @@ def _withdraw_waiting_posts(*, user: User, by: User) -> None:
     for post in waiting:
         if post.state == State.UNDER_REVIEW:
             post = posts.post_release(post=post, by=by)
-        posts.post_withdraw(
-            post=post, by=by, note=gettext_noop("Withdrawn: the account is suspended.")
-        )
+        posts.post_withdraw(post=post, by=by, note=WITHDRAWN_BY_SUSPENSION)
 
 
 # --- takedowns ----------------------------------------------------------------------------
@@ -111,7 +116,7 @@ def takedown_continue(*, takedown_id: int) -> int:
             .order_by("pk")
             .values_list("pk", flat=True)[: settings.TAKEDOWN_CHUNK_SIZE]
         )
-        note = takedown.note or gettext_noop("Every live post of this account is taken down.")
+        note = takedown.note or TAKEN_DOWN_WITH_ACCOUNT
         revoked = 0
         for pk in live:
             post = Post.objects.get(pk=pk)

@@ -85,7 +85,6 @@ class QueueFilterForm(forms.Form):
             ("", _("All")),
             (State.SUBMITTED, _("Waiting")),
             (State.UNDER_REVIEW, _("Under review")),
-            (State.APPEALED, _("Appealed")),
         ],
         required=False,
     )

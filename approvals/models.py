@@ -6,13 +6,16 @@ post's own fields; locking, permission checks, audit and outbox live in approval
 
 import hashlib
 import json
+from datetime import timedelta
 
 import pgtrigger
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
@@ -76,6 +79,15 @@ class Desk(models.Model):
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
     description = models.TextField(_("description"), blank=True)
     description_zh_hans = models.TextField(_("description (Simplified Chinese)"), blank=True)
+    target_hours = models.PositiveSmallIntegerField(
+        _("target time to decision (hours)"),
+        default=24,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "A waiting post should be decided within this many hours of its submission; the "
+            "queue shows the deadline and marks it when it is close or past."
+        ),
+    )
 
     local_name = Localized("name")
     local_description = Localized("description")
@@ -316,6 +328,33 @@ class Post(ConcurrentTransitionMixin, models.Model):
 
     def content_hash(self) -> str:
         return content_hash(self.title, self.body)
+
+    @property
+    def deadline(self):
+        """When a decision is due: the submission plus the desk's target time."""
+        if self.submitted_at is None:
+            return None
+        return self.submitted_at + timedelta(hours=self.desk.target_hours)
+
+    @property
+    def deadline_status(self) -> str:
+        """ "overdue" once the deadline has passed, "soon" in the last quarter of the target
+        time, else "" (only while the post waits for a decision)."""
+        if self.state not in QUEUE_STATES or self.deadline is None:
+            return ""
+        left = self.deadline - timezone.now()
+        if left <= timedelta(0):
+            return "overdue"
+        return "soon" if left <= timedelta(hours=self.desk.target_hours) / 4 else ""
+
+    @property
+    def is_resubmission(self) -> bool:
+        return self.current_revision is not None and self.current_revision.number > 1
+
+    @property
+    def pulled_in_by_screening(self) -> bool:
+        """Filed as "other" but in review because screening found it reads like news."""
+        return self.category == Category.OTHER and self.flagged_as_news
 
     @property
     def flagged_as_news(self) -> bool:
@@ -576,6 +615,23 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("Audit entries are immutable.")
+
+    # What the history shows for steps whose resulting state alone would mislead: an
+    # overturned rejection ends "approved", an upheld one "rejected".
+    DESCRIPTIONS = {
+        "post.create": pgettext_lazy("history", "draft created"),
+        "post.overturn": pgettext_lazy("history", "overturned on appeal: approved"),
+        "post.uphold": pgettext_lazy("history", "upheld on appeal: rejected"),
+        "post.reclassify": pgettext_lazy("history", "category changed"),
+        "post.move_desk": pgettext_lazy("history", "moved to another desk"),
+    }
+
+    @property
+    def description(self) -> str:
+        """The step in words, for the post's history."""
+        if self.action in self.DESCRIPTIONS:
+            return str(self.DESCRIPTIONS[self.action])
+        return state_in_sentence(self.to_state) if self.to_state else self.action
 
 
 class Takedown(models.Model):

@@ -1,6 +1,6 @@
 """Reads: what a user may see, filtered in SQL."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django_fsm import Transition
 
 from accounts.models import User
@@ -22,26 +22,53 @@ def review_queue(
     desk: Desk | None = None,
     category: str = "",
     state: str = "",
+    mine: bool = False,
 ) -> QuerySet[Post]:
-    """Posts waiting on the user's desks, oldest submission first.
+    """Posts waiting on the user's desks, oldest submission (nearest deadline) first; with
+    `mine`, only the ones the user has claimed.
 
-    Senior reviewers also see appeals from every desk (they decide those across desks).
-    Nobody sees their own posts here: they may not decide them.
+    Appeals have their own queue (`appeal_queue`). Nobody sees their own posts here: they may
+    not decide them.
     """
     # A literal id list (one small query) lets PostgreSQL walk the queue index in order.
     desk_ids = sorted(served_desk_ids(user)) if holds(user, "approvals.review_post") else []
-    waiting = Q(desk__in=desk_ids, state__in=QUEUE_STATES)
-    if holds(user, "approvals.decide_appeal"):
-        waiting |= Q(state=State.APPEALED)
-    posts = Post.objects.filter(waiting).exclude(author=user)
+    posts = Post.objects.filter(desk__in=desk_ids, state__in=QUEUE_STATES).exclude(author=user)
+    if mine:
+        posts = posts.filter(state=State.UNDER_REVIEW, claimed_by=user)
     if desk is not None:
         posts = posts.filter(desk=desk)
     if category:
         posts = posts.filter(category=category)
     if state:
         posts = posts.filter(state=state)
-    return posts.select_related("author__identity", "desk", "claimed_by").order_by(
-        "submitted_at", "id"
+    return posts.select_related(
+        "author__identity", "desk", "claimed_by", "current_revision"
+    ).order_by("submitted_at", "id")
+
+
+def waiting_counts(*, user: User, cap: int = 1000) -> list[tuple[Desk, int, int]]:
+    """For each desk the user serves: posts waiting for a claim and posts under review, each
+    counted up to `cap` (the queue shows "1000+" beyond: a count never reads the whole
+    queue of a busy desk)."""
+    counts = []
+    for desk in desks_for_reviewer(user=user):
+        on_desk = Post.objects.filter(desk=desk)
+        waiting = on_desk.filter(state=State.SUBMITTED).values("pk")[:cap].count()
+        in_review = on_desk.filter(state=State.UNDER_REVIEW).values("pk")[:cap].count()
+        counts.append((desk, waiting, in_review))
+    return counts
+
+
+def appeal_queue(*, user: User) -> QuerySet[Post]:
+    """Appealed rejections, from every desk, for senior reviewers; oldest appeal first.
+    Never their own."""
+    if not holds(user, "approvals.decide_appeal"):
+        return Post.objects.none()
+    return (
+        Post.objects.filter(state=State.APPEALED)
+        .exclude(author=user)
+        .select_related("author__identity", "desk", "decided_by", "reason_code")
+        .order_by("appealed_at", "id")
     )
 
 

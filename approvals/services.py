@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy, gettext_noop
 from django_fsm import can_proceed
 from guardian.shortcuts import assign_perm
 
-from accounts.languages import speaking_to
+from accounts.languages import speaking_to, system_text
 from accounts.models import User
 from accounts.notifications import notify_on_commit
 from accounts.roles import holds
@@ -22,7 +22,7 @@ from accounts.validation import required_text
 from approvals import metrics
 from approvals.audit import audit_record
 from approvals.conditions import unmet_conditions
-from approvals.exceptions import Conflict, DuplicateExternalId, TransitionRefused
+from approvals.exceptions import Conflict, DuplicateExternalId, ServiceError, TransitionRefused
 from approvals.models import (
     CONTENT_HASH_ALGORITHM,
     PUBLISHABLE_STATES,
@@ -73,6 +73,9 @@ DECIDED_STATES = {
 }
 
 # --- desks ---------------------------------------------------------------------------------
+
+
+REJECTION_OVERTURNED = system_text(gettext_noop("Rejection overturned on appeal."))
 
 
 def desk_assign_reviewer(*, desk: Desk, user: User) -> None:
@@ -285,6 +288,23 @@ def post_claim(*, post: Post, by: User) -> Post:
     return _fire(post, "claim", by=by, args={"by": by, "at": timezone.now()})
 
 
+def post_claim_next(*, by: User) -> Post | None:
+    """Claim the first post in the reviewer's queue that is waiting for a claim (the nearest
+    deadline); None when nothing is waiting. A post someone else claims at the same moment is
+    skipped for the next one: each claim is `post_claim`, with its lock and its checks."""
+    from approvals.selectors import review_queue
+
+    for candidate in review_queue(user=by, state=State.SUBMITTED)[:CLAIM_NEXT_TRIES]:
+        try:
+            return post_claim(post=candidate, by=by)
+        except (ServiceError, PermissionDenied):
+            continue  # claimed a moment ago by someone else, or not theirs to claim
+    return None
+
+
+CLAIM_NEXT_TRIES = 20
+
+
 @transaction.atomic
 def post_release(*, post: Post, by: User) -> Post:
     post = _lock(post, by)
@@ -344,7 +364,7 @@ def post_overturn(*, post: Post, by: User, note: str) -> Post:
     post = _lock(post, by)
     args = {"by": by, "at": timezone.now(), "note": note}
     post = _fire(post, "overturn", by=by, args=args, note=note)
-    strike_remove(post=post, reason=gettext_noop("Rejection overturned on appeal."))
+    strike_remove(post=post, reason=REJECTION_OVERTURNED)
     return post
 
 

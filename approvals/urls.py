@@ -1,14 +1,17 @@
 from django.urls import path
 
-from approvals import views
+from approvals import search_views, views
 
 app_name = "approvals"
 
 urlpatterns = [
     path("posts/", views.my_posts, name="my_posts"),
+    path("search/", search_views.search, name="search"),
     path("posts/new/", views.post_new, name="post_new"),
     path("posts/<int:pk>/", views.post_detail, name="post_detail"),
     path("posts/<int:pk>/edit/", views.post_edit, name="post_edit"),
     path("posts/<int:pk>/<slug:action>/", views.post_action, name="post_action"),
     path("review/", views.queue, name="queue"),
+    path("review/claim-next/", views.claim_next, name="claim_next"),
+    path("review/appeals/", views.appeals, name="appeals"),
 ]

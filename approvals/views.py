@@ -19,6 +19,7 @@ from accounts.roles import holds
 from approvals import forms as f
 from approvals import selectors, services
 from approvals.conditions import unmet_conditions
+from approvals.diff import revision_changes
 from approvals.exceptions import ServiceError, TransitionRefused
 from approvals.models import QUEUE_STATES, Post, State, state_in_sentence
 from approvals.pagination import window_page
@@ -47,9 +48,15 @@ ACTIONS: dict[str, Action] = {
         services.post_request_changes, gettext_lazy("Changes requested."), f.NoteForm
     ),
     "overturn": Action(
-        services.post_overturn, gettext_lazy("Appeal upheld: decision overturned."), f.NoteForm
+        services.post_overturn,
+        gettext_lazy("Overturned on appeal: the post is approved."),
+        f.NoteForm,
     ),
-    "uphold": Action(services.post_uphold, gettext_lazy("Decision upheld."), f.NoteForm),
+    "uphold": Action(
+        services.post_uphold,
+        gettext_lazy("Upheld on appeal: the rejection stands, and counts as a strike."),
+        f.NoteForm,
+    ),
     "revoke": Action(
         services.post_revoke, gettext_lazy("Taken down, with its live reposts."), f.RevokeForm
     ),
@@ -166,6 +173,7 @@ def _render_post(
         forms_by_action[name] = form
     user = request.user
     original = post.repost_of
+    revisions = post.revisions.all()  # one query, for the page and the diff
     context = {
         "post": post,
         "actions": selectors.available_actions(post=post, user=user),
@@ -176,7 +184,8 @@ def _render_post(
         "forms": forms_by_action,
         "failed": failed[0] if failed else None,
         "history": selectors.post_history(post=post),
-        "revisions": post.revisions.all(),
+        "revisions": revisions,
+        "changes": revision_changes(revisions, request.GET.get("compare")),
         "is_author": post.author_id == user.pk,
         "submit_blockers": (
             unmet_conditions(post, "submit")
@@ -223,14 +232,47 @@ def queue(request: HttpRequest) -> HttpResponse:
     desks = selectors.desks_for_reviewer(user=request.user)
     form = f.QueueFilterForm(request.GET or None, desks=desks)
     filters = form.cleaned_data if form.is_valid() else {}
+    mine = request.GET.get("mine") == "1"
     posts = selectors.review_queue(
         user=request.user,
         desk=filters.get("desk"),
         category=filters.get("category", ""),
         state=filters.get("state", ""),
+        mine=mine,
     )
     page = window_page(posts, request.GET.get("page"), settings.REVIEW_QUEUE_PAGE_SIZE)
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"page": page, "form": form, "desks": desks, "query": query.urlencode()}
+    context = {
+        "page": page,
+        "form": form,
+        "desks": desks,
+        "counts": selectors.waiting_counts(user=request.user),
+        "mine": mine,
+        "query": query.urlencode(),
+    }
     return render(request, "approvals/queue.html", context)
+
+
+@login_required
+@require_POST
+def claim_next(request: HttpRequest) -> HttpResponse:
+    """Claim the waiting post with the nearest deadline and open it."""
+    if not holds(request.user, "approvals.review_post"):
+        raise PermissionDenied(_("The review queue is for reviewers."))
+    post = services.post_claim_next(by=request.user)
+    if post is None:
+        messages.info(request, _("Nothing is waiting for a claim on your desks."))
+        return redirect("approvals:queue")
+    messages.success(request, _("Claimed. The post is yours to decide."))
+    return redirect(post)
+
+
+@login_required
+def appeals(request: HttpRequest) -> HttpResponse:
+    """Appealed rejections, for senior reviewers: their own queue, not mixed into review."""
+    if not holds(request.user, "approvals.decide_appeal"):
+        raise PermissionDenied(_("Appeals are decided by senior reviewers."))
+    posts = selectors.appeal_queue(user=request.user)
+    page = window_page(posts, request.GET.get("page"), settings.REVIEW_QUEUE_PAGE_SIZE)
+    return render(request, "approvals/appeals.html", {"page": page, "query": ""})

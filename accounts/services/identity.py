@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_countries import countries
 from django_fsm import has_transition_perm
 
 from accounts.languages import speaking_to
@@ -63,8 +64,9 @@ def identity_submit(
         errors["legal_name"] = _("Enter your legal name as on the document.")
     if len(number) < 5:
         errors["document_number"] = _("Enter the full document number.")
-    if len(issuing_country) != 2 or not issuing_country.isalpha():
-        errors["issuing_country"] = _("Use the two-letter country code, e.g. GB.")
+    issuing_country = countries.alpha2(issuing_country.strip())  # "" if no such country
+    if not issuing_country:
+        errors["issuing_country"] = _("Choose the country that issued the document.")
     if account_type == AccountType.ORGANISATION and not registration_number.strip():
         errors["registration_number"] = _("Organisations give their registration number.")
     if errors:

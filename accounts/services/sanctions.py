@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from accounts import selectors
-from accounts.languages import speaking_to
+from accounts.languages import speaking_to, system_text
 from accounts.models import (
     AppealOutcome,
     ProposalStatus,
@@ -34,6 +34,8 @@ from accounts.time_zones import zone_for
 from accounts.validation import required_text
 from approvals.audit import audit_record
 from approvals.platform.services import account_event_record
+
+SANCTION_OVERTURNED = system_text(gettext_noop("Sanction overturned on appeal."))
 
 
 def _require_senior(by: User, subject: User, refusal: str) -> None:
@@ -249,7 +251,7 @@ def sanction_appeal_decide(*, sanction: Sanction, by: User, overturn: bool, note
         ).update(
             removed_at=now,
             # Stored in English, like every record; the page that shows it translates it.
-            removed_reason=gettext_noop("Sanction overturned on appeal."),
+            removed_reason=SANCTION_OVERTURNED,
         )
     sanction.save()
     _audit(sanction, f"sanction.appeal_{sanction.appeal_outcome}", by, note)

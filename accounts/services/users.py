@@ -21,6 +21,7 @@ def user_create(
     display_name: str = "",
     account_type: str = AccountType.INDIVIDUAL,
     roles: tuple[Role, ...] = (Role.AUTHOR,),
+    language: str = "",
 ) -> User:
     """Create an account holder (or staff member) with the given roles. Without a password
     the account cannot log in until its holder sets one (a platform's onboarding link)."""
@@ -31,6 +32,7 @@ def user_create(
         last_name=last_name,
         display_name=display_name,
         account_type=account_type,
+        language=supported(language) or "",
     )
     if password:
         user.set_password(password)

@@ -1,7 +1,7 @@
 """Service errors as JSON: 400 with field messages, 403, 409 naming who acted first."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.utils.translation import gettext as _
 from django.views import defaults
 from rest_framework import status
@@ -31,6 +31,9 @@ def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         body = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         return Response(body, status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, Http404):
+        # One shape for every 404, in the request's language, naming no model.
+        return Response({"detail": _("Not found."), "code": "not_found"}, status.HTTP_404_NOT_FOUND)
     return drf_exception_handler(exc, context)
 
 

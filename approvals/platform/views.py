@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import email
+from accounts.services import user_set_language
 from approvals.platform import links
 
 
@@ -26,6 +27,8 @@ class OnboardView(auth_views.PasswordResetConfirmView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
+        if not form.user.language:  # the page they set their password in: their email's too
+            user_set_language(user=form.user, language=self.request.LANGUAGE_CODE)
         email.verification_send(user=form.user)  # the platform gave the address; prove it
         messages.success(
             self.request,

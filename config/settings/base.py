@@ -39,6 +39,7 @@ THIRD_PARTY_APPS = [
     "django_otp.plugins.otp_static",
     "django_prometheus",
     "django_structlog",
+    "django_countries",  # the list of countries, named in each language
 ]
 LOCAL_APPS = [
     "accounts",

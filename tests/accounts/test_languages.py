@@ -3,7 +3,7 @@
 import pytest
 from django.conf import settings
 from django.core import mail
-from django.utils import timezone
+from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
 from accounts.models import Notification
@@ -180,3 +180,69 @@ def test_the_pledge_is_shown_and_signed_in_the_readers_language(client):
     pledge = current_pledge()
     assert pledge.clauses_zh_hans.splitlines()[0] in page
     assert pledge.clauses.splitlines()[0] not in page
+
+
+def test_someone_who_signs_up_in_chinese_gets_their_first_email_in_chinese(client):
+    client.post(
+        "/accounts/signup/",
+        {
+            "username": "zhang",
+            "display_name": "张三",
+            "email": "zhang@example.org",
+            "account_type": "individual",
+            "password1": "a long enough passphrase",
+            "password2": "a long enough passphrase",
+        },
+        HTTP_ACCEPT_LANGUAGE="zh-CN",
+    )
+    confirmation = Notification.objects.get(to="zhang@example.org")
+    assert confirmation.language == "zh-hans"
+    assert confirmation.subject == "确认您的电子邮件地址"
+
+
+def test_a_password_reset_email_is_in_the_holders_language_whoever_asks(client):
+    UserFactory(username="wang", email="wang@example.org", language="zh-hans")
+    client.post(
+        "/accounts/password_reset/", {"email": "wang@example.org"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    message = mail.outbox[-1]
+    assert "Imprimatur" in message.subject
+    assert "设置新密码" in message.subject
+    assert "/accounts/reset/" in message.body
+
+
+def test_what_a_reviewer_writes_is_never_replaced_by_a_translation(client, author, reviewer):
+    """'Approved.' is also a catalogue entry; a reviewer's note that says so stays theirs."""
+    post = services.post_create(author=author, title="Trams", body="They run.", category="news")
+    services.post_submit(post=post, by=author)
+    services.post_claim(post=post, by=reviewer)
+    services.post_approve(post=post, by=reviewer, note="Approved.")
+    author.language = "zh-hans"
+    author.save(update_fields=["language"])
+    client.force_login(author)
+    page = client.get(post.get_absolute_url()).content.decode()
+    assert "<p>Approved.</p>" in page
+    assert "<blockquote>Approved.</blockquote>" in page
+
+
+def test_a_note_the_system_wrote_is_shown_in_the_readers_language():
+    from accounts.languages import as_written
+    from approvals.services import REJECTION_OVERTURNED
+
+    with translation.override("zh-hans"):
+        assert as_written(REJECTION_OVERTURNED) != REJECTION_OVERTURNED
+        assert as_written("Rejected.") == "Rejected."
+
+
+def test_an_api_404_names_no_model_and_speaks_the_requests_language(author):
+    platform = platform_services.platform_create(name="Chirp")
+    api = APIClient()
+    api.credentials(
+        HTTP_AUTHORIZATION=f"Bearer {platform_services.api_key_create(platform=platform).key}"
+    )
+    english = api.get("/api/v1/posts/999999/", HTTP_ACCEPT_LANGUAGE="en")
+    chinese = api.get("/api/v1/posts/999999/", HTTP_ACCEPT_LANGUAGE="zh-CN")
+    assert english.status_code == chinese.status_code == 404
+    assert english.json() == {"detail": "Not found.", "code": "not_found"}
+    assert chinese.json()["code"] == "not_found"
+    assert chinese.json()["detail"] != "Not found."

@@ -89,7 +89,7 @@ def test_the_verification_form_explains_bad_input(client, newcomer):
         },
     )
     page = response.content.decode()
-    assert "Use the two-letter country code" in page
+    assert "Choose the country that issued the document." in page
     assert "Organisations give their registration number." in page
 
 

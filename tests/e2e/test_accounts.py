@@ -44,7 +44,7 @@ def test_a_new_user_gets_verified_signs_the_pledge_and_submits_news(
     user.get_by_role("link", name="Verify your identity").click()
     user.get_by_label("Legal name").fill("Nina Newcomb")
     user.get_by_label("Document type").select_option("passport")
-    user.get_by_label("Issuing country").fill("GB")
+    user.get_by_label("Issuing country").select_option("GB")  # a list of countries
     user.get_by_label("Document number").fill("P123456789")
     user.get_by_role("button", name="Send for verification").click()
     expect(user.get_by_text("Staff will check your identity")).to_be_visible()
@@ -55,8 +55,10 @@ def test_a_new_user_gets_verified_signs_the_pledge_and_submits_news(
     staff.get_by_role("button", name="Log in").click()
     pass_second_factor_in_browser(staff, "vera")
     staff.goto(f"{base}/accounts/verifications/")
-    expect(staff.get_by_text("Nina Newcomb")).to_be_visible()
+    expect(staff.get_by_role("cell", name="Nina Newcomb")).to_be_visible()
     screenshot(staff, "verifications")
+    staff.locator("[data-summary=verify-nina]").click()  # verifying asks to confirm first
+    expect(staff.get_by_text("Check the document first")).to_be_visible()
     staff.locator("[data-action=verify-nina]").click()
     expect(staff.get_by_text("Nothing to check")).to_be_visible()
 
