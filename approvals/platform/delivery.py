@@ -104,7 +104,16 @@ def deliveries_send(
     nothing else comes along). Returns how many were delivered, are retrying and failed.
     Safe to call any number of times: what is not due or is held elsewhere is left alone."""
     limit = 1 if only else (limit or settings.WEBHOOK_BATCH_SIZE)
-    batch = _lease(first=first, endpoint_id=endpoint_id, limit=limit, only=only)
+    try:
+        batch = _lease(first=first, endpoint_id=endpoint_id, limit=limit, only=only)
+    except (OperationalError, InterfaceError):
+        # A kept connection that died while idle (its server process killed): once more, on
+        # a new one. Nothing was leased: the lease's transaction did not commit.
+        if transaction.get_connection().in_atomic_block:
+            raise
+        log.warning("Leasing failed on a dead connection; trying a new one.")
+        transaction.get_connection().close()
+        batch = _lease(first=first, endpoint_id=endpoint_id, limit=limit, only=only)
     if not batch.leased:
         return {}
     results = _send_all(batch.leased)
