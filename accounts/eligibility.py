@@ -18,7 +18,7 @@ def submission_blockers(user: User, *, needs_review: bool) -> list[str]:
     """
     if not user.is_active:
         return ["Your account is not active."]
-    standing = selectors.account_standing(user=user)
+    standing = _standing(user)
     if standing.kind == "suspended":
         until = f" until {standing.until:%d %b %Y}" if standing.until else ""
         return [f"Your account is suspended{until}; you cannot submit posts."]
@@ -31,7 +31,7 @@ def submission_blockers(user: User, *, needs_review: bool) -> list[str]:
             "Verify your identity (legal name and an identity document) before submitting "
             "news or current affairs."
         )
-    pledge = selectors.current_pledge_for(user=user)
+    pledge = None if _pledge_in_order(user) else selectors.current_pledge_for(user=user)
     if pledge is not None and not pledge.signed_by_user:
         signed = selectors.latest_signature(user=user)
         if signed is None:
@@ -47,6 +47,20 @@ def submission_blockers(user: User, *, needs_review: bool) -> list[str]:
             "no news or current affairs until then."
         )
     return blockers
+
+
+def _standing(user: User) -> selectors.Standing:
+    if getattr(user, "sanction_in_force", None) is False:  # read with the account: none
+        return selectors.Standing("good")
+    return selectors.account_standing(user=user)
+
+
+def _pledge_in_order(user: User) -> bool:
+    """Known, from facts read with the account, to have signed the current pledge (or there
+    is none)? Otherwise the pledge is read, with what is needed to say what is missing."""
+    if not hasattr(user, "current_pledge_signed"):
+        return False
+    return user.current_pledge_id is None or user.current_pledge_signed
 
 
 def _daily_cap_blockers(user: User) -> list[str]:

@@ -147,8 +147,9 @@ def post_submit_for_platform(
     names the winner).
 
     The draft exists only inside this transaction, so nobody else can have it: no audit entry
-    of its own, no re-read under a lock; the account's row is locked by the lookup itself."""
-    account = linked_account(platform=platform, username=author, lock=True)
+    of its own, no re-read under a lock; the lookup locks the account's row where the daily
+    allowance needs it."""
+    account = linked_account(platform=platform, username=author, for_submission=True)
     if account is None:
         raise ValidationError({"author": UNKNOWN_AUTHOR})
     if external_id:
