@@ -26,7 +26,7 @@ def submission_blockers(user: User, *, needs_review: bool) -> list[str]:
     """
     if not user.is_active:
         return [_("Your account is not active.")]
-    standing = selectors.account_standing(user=user)
+    standing = _standing(user)
     if standing.kind == "suspended":
         if standing.until:
             return [
@@ -45,7 +45,7 @@ def submission_blockers(user: User, *, needs_review: bool) -> list[str]:
                 "news or current affairs."
             )
         )
-    pledge = selectors.current_pledge_for(user=user)
+    pledge = None if _pledge_in_order(user) else selectors.current_pledge_for(user=user)
     if pledge is not None and not pledge.signed_by_user:
         signed = selectors.latest_signature(user=user)
         if signed is None:
@@ -69,6 +69,20 @@ def submission_blockers(user: User, *, needs_review: bool) -> list[str]:
     elif standing.kind == "limited":
         blockers.append(_("Your account is limited: no news or current affairs for now."))
     return blockers
+
+
+def _standing(user: User) -> selectors.Standing:
+    if getattr(user, "sanction_in_force", None) is False:  # read with the account: none
+        return selectors.Standing("good")
+    return selectors.account_standing(user=user)
+
+
+def _pledge_in_order(user: User) -> bool:
+    """Known, from facts read with the account, to have signed the current pledge (or there
+    is none)? Otherwise the pledge is read, with what is needed to say what is missing."""
+    if not hasattr(user, "current_pledge_signed"):
+        return False
+    return user.current_pledge_id is None or user.current_pledge_signed
 
 
 def _daily_cap_blockers(user: User) -> list[str]:

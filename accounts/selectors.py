@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -57,6 +57,24 @@ def account_standing(*, user: User, at: datetime | None = None) -> Standing:
             ends = [s.ends_at for s in of_kind]
             return Standing(label, None if None in ends else max(ends))
     return Standing("good")
+
+
+def with_submission_facts(users: QuerySet[User], *, at: datetime | None = None) -> QuerySet[User]:
+    """Accounts read together with what deciding a submission asks about them, in the same
+    query: `sanction_in_force` (is any sanction in force?) and, for the current pledge,
+    `current_pledge_id` (None: there is none) and `current_pledge_signed`. The eligibility
+    check (accounts.eligibility) uses them where they are present instead of asking again."""
+    at = at or timezone.now()
+    in_force = active_sanctions(user=OuterRef("pk"), at=at)
+    pledge = (
+        PledgeVersion.objects.filter(effective_at__lte=at).order_by("-version").values("pk")[:1]
+    )
+    signed = PledgeSignature.objects.filter(user=OuterRef("pk"), pledge=Subquery(pledge))
+    return users.annotate(
+        sanction_in_force=Exists(in_force),
+        current_pledge_id=Subquery(pledge),
+        current_pledge_signed=Exists(signed),
+    )
 
 
 def identity_of(*, user: User) -> Identity:

@@ -112,9 +112,38 @@ def audit_record(
         prev_hash=head.hash,
     )
     entry.hash = chain_hash(head.hash, {f: getattr(entry, f) for f in CHAINED_FIELDS[:-2]})
-    entry.save()
-    AuditChainHead.objects.filter(pk=1).update(seq=entry.seq, hash=entry.hash)
+    _append(entry)
     return entry
+
+
+def _append(entry) -> None:
+    """Insert the entry and move the chain head to it: on PostgreSQL in one statement (the
+    head's UPDATE in a WITH clause of the entry's INSERT), elsewhere in two."""
+    from django.db import transaction
+    from django.db.models.sql import InsertQuery
+
+    from approvals.models import AuditChainHead, AuditEntry
+
+    connection = transaction.get_connection()
+    if connection.vendor != "postgresql":
+        entry.save()
+        AuditChainHead.objects.filter(pk=1).update(seq=entry.seq, hash=entry.hash)
+        return
+    meta = AuditEntry._meta
+    query = InsertQuery(AuditEntry)
+    fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field]
+    query.insert_values(fields, [entry])
+    compiler = query.get_compiler(connection=connection)
+    compiler.returning_fields = [meta.pk]
+    [(insert, params)] = compiler.as_sql()
+    head = connection.ops.quote_name(AuditChainHead._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH head AS (UPDATE {head} SET seq = %s, hash = %s WHERE id = 1) {insert}",
+            [entry.seq, entry.hash, *params],
+        )
+        entry.pk = cursor.fetchone()[0]
+    entry._state.adding, entry._state.db = False, connection.alias
 
 
 @dataclass(frozen=True)

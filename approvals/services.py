@@ -154,8 +154,9 @@ def post_submit_for_platform(
     names the winner).
 
     The draft exists only inside this transaction, so nobody else can have it: no audit entry
-    of its own, no re-read under a lock; the account's row is locked by the lookup itself."""
-    account = linked_account(platform=platform, username=author, lock=True)
+    of its own, no re-read under a lock; the lookup locks the account's row where the daily
+    allowance needs it."""
+    account = linked_account(platform=platform, username=author, for_submission=True)
     if account is None:
         raise ValidationError({"author": UNKNOWN_AUTHOR})
     if external_id:
@@ -419,7 +420,7 @@ def _lock(post: Post, by: User, repost_of: Post | None = None) -> Post:
     # A copy's original first (a share lock), then the copy: revoking an original locks it,
     # then its copies, in the same order, so a copy cannot be submitted or approved on a stale
     # reading of an original that is being taken down.
-    original_id = Post.objects.filter(pk=post.pk).values_list("repost_of_id", flat=True).get()
+    original_id = _original_id(post)
     if original_id is not None and repost_of is None:
         _share_lock(original_id)
     # The post's own row, locked and read in one statement (after waiting on the lock,
@@ -436,6 +437,14 @@ def _lock(post: Post, by: User, repost_of: Post | None = None) -> Post:
     if not may_view(locked, by):
         raise PermissionDenied(_("You may not act on this post."))
     return locked
+
+
+def _original_id(post: Post) -> int | None:
+    """The post this one copies, if any. Set when the post is created and never changed, so a
+    post read from the database already says; one built from an id alone is asked."""
+    if not post._state.adding and "repost_of_id" not in post.get_deferred_fields():
+        return post.repost_of_id
+    return Post.objects.filter(pk=post.pk).values_list("repost_of_id", flat=True).get()
 
 
 def _share_lock(post_id: int) -> None:

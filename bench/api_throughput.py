@@ -51,6 +51,28 @@ def _wrk(url: str, key: str, seconds: int, script: Path | None = None) -> dict:
     }
 
 
+def _queries_per_submission(key: str, author: str) -> int:
+    """SQL statements one submission runs (transaction control aside), counted in this
+    process through the same view."""
+    from django.conf import settings
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+    for n in range(2):  # the second, once the process has cached what it caches
+        payload = {"author": author, "title": "Counted", "body": "Counted.", "category": "news"}
+        payload["external_id"] = f"counted-{os.getpid()}-{n}"
+        with CaptureQueriesContext(connection) as queries:
+            response = client.post(
+                "/api/v1/posts/", payload, format="json", HTTP_HOST=settings.ALLOWED_HOSTS[0]
+            )
+        assert response.status_code == 201, response.content
+    control = {"BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"}
+    return sum(1 for q in queries.captured_queries if q["sql"].split()[0].upper() not in control)
+
+
 def run(seconds: int = 10, web_workers: int = 3) -> dict:
     if shutil.which("wrk") is None:
         return {"skipped": "needs wrk (apt-get install wrk)"}
@@ -83,6 +105,7 @@ def run(seconds: int = 10, web_workers: int = 3) -> dict:
     finally:
         web.stop()
     ratio = submissions["per_s"] / trivial["per_s"]
+    queries = _queries_per_submission(key, author.username)
     return {
         "gunicorn_workers": web_workers,
         "trivial_per_s": trivial["per_s"],
@@ -90,7 +113,7 @@ def run(seconds: int = 10, web_workers: int = 3) -> dict:
         "submission_errors": submissions["non_2xx"],
         "submission_p50": submissions["p50"],
         "ratio": round(ratio, 2),
-        "queries_per_submission": 12,
+        "queries_per_submission": queries,
         "target": "submissions >= 50 % of the trivial endpoint; <= 12 queries each",
-        "met": ratio >= 0.5 and submissions["non_2xx"] == 0,
+        "met": ratio >= 0.5 and submissions["non_2xx"] == 0 and queries <= 12,
     }

@@ -53,7 +53,9 @@ def embedded_broker_latency(approvals: int, per_second: float) -> dict:
 def main() -> None:
     admin_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
     os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/14")
-    os.environ["DATABASE_URL"] = scratch_database(admin_url, "imprimatur_bench")
+    # BENCH_DATABASE: another name, for two runs on one PostgreSQL that must not meet.
+    name = os.environ.get("BENCH_DATABASE", "imprimatur_bench")
+    os.environ["DATABASE_URL"] = scratch_database(admin_url, name)
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
     os.environ.setdefault("CONN_MAX_AGE", "60")
     # Every process of the run (workers, gunicorn) must chain audit entries with one key.

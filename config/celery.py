@@ -9,10 +9,12 @@ from celery.signals import (
     beat_init,
     before_task_publish,
     setup_logging,
+    task_postrun,
+    task_prerun,
     worker_init,
     worker_process_shutdown,
 )
-from django.db import transaction
+from django.db import close_old_connections, transaction
 from django_structlog.celery.steps import DjangoStructLogInitStep
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
@@ -59,6 +61,17 @@ def _pool_process_gone(pid=None, **kwargs) -> None:
     from config.prometheus import process_exited
 
     process_exited(pid or os.getpid())
+
+
+@task_prerun.connect
+@task_postrun.connect
+def _database_connections_as_in_a_request(sender=None, **kwargs) -> None:
+    """What Django does around each request, around each task: a connection that broke (its
+    server process killed, say) or outlived CONN_MAX_AGE is closed, and the next query opens a
+    new one; a healthy one is kept (CELERY_DB_REUSE_MAX keeps Celery from closing it)."""
+    if sender is not None and getattr(sender.request, "is_eager", False):
+        return  # run in the caller's process, inside its transaction: leave its connection be
+    close_old_connections()
 
 
 @beat_init.connect

@@ -2,7 +2,8 @@
 
 One call of `deliveries_send`:
 
-1. **Lease**, in one short transaction: up to WEBHOOK_BATCH_SIZE due deliveries are selected
+1. **Lease**, in one statement on PostgreSQL (LEASE_SQL; elsewhere one short transaction of
+   several): up to WEBHOOK_BATCH_SIZE due deliveries are selected
    `FOR UPDATE SKIP LOCKED` (a row another worker is leasing is skipped, never waited for, so
    no two workers ever lease one delivery) and marked with this call's lease token. Only the
    head of each stream is eligible: a delivery waits while an earlier one of the same post
@@ -23,8 +24,10 @@ retries too far ahead to keep in the broker.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
+import re
 import time
 import uuid
 from collections import defaultdict
@@ -49,6 +52,7 @@ from approvals.platform.models import (
     DeliveryStatus,
     Endpoint,
     EndpointSecret,
+    Event,
     EventStream,
 )
 from approvals.platform.signing import signed_headers
@@ -105,7 +109,16 @@ def deliveries_send(
     nothing else comes along). Returns how many were delivered, are retrying and failed.
     Safe to call any number of times: what is not due or is held elsewhere is left alone."""
     limit = 1 if only else (limit or settings.WEBHOOK_BATCH_SIZE)
-    batch = _lease(first=first, endpoint_id=endpoint_id, limit=limit, only=only)
+    try:
+        batch = _lease(first=first, endpoint_id=endpoint_id, limit=limit, only=only)
+    except (OperationalError, InterfaceError):
+        # A kept connection that died while idle (its server process killed): once more, on
+        # a new one. Nothing was leased: the lease's transaction did not commit.
+        if transaction.get_connection().in_atomic_block:
+            raise
+        log.warning("Leasing failed on a dead connection; trying a new one.")
+        transaction.get_connection().close()
+        batch = _lease(first=first, endpoint_id=endpoint_id, limit=limit, only=only)
     if not batch.leased:
         return {}
     results = _send_all(batch.leased)
@@ -161,27 +174,34 @@ def eligible(now: datetime):
     )
 
 
+def _candidates(now: datetime, *, first: int | None, endpoint_id: int | None, only: bool):
+    """The deliveries a lease may take, best first: `first` (if eligible), then the longest
+    due."""
+    candidates = eligible(now)
+    if endpoint_id is not None:
+        candidates = candidates.filter(endpoint_id=endpoint_id)
+    if only:
+        candidates = candidates.filter(pk=first)
+    order = ["next_attempt_at", "pk"]
+    if first is not None:
+        candidates = candidates.annotate(
+            lead=Case(When(pk=first, then=Value(0)), default=Value(1), output_field=IntegerField())
+        )
+        order.insert(0, "lead")
+    return candidates.order_by(*order)
+
+
 def _lease(*, first: int | None, endpoint_id: int | None, limit: int, only: bool) -> Batch:
+    if _postgres():
+        return _lease_in_one_statement(first=first, endpoint_id=endpoint_id, limit=limit, only=only)
     now = timezone.now()
     batch = Batch(token=uuid.uuid4())
     with transaction.atomic():
-        candidates = eligible(now)
-        if endpoint_id is not None:
-            candidates = candidates.filter(endpoint_id=endpoint_id)
-        if only:
-            candidates = candidates.filter(pk=first)
-        order = ["next_attempt_at", "pk"]
-        if first is not None:
-            candidates = candidates.annotate(
-                lead=Case(
-                    When(pk=first, then=Value(0)), default=Value(1), output_field=IntegerField()
-                )
-            )
-            order.insert(0, "lead")
+        candidates = _candidates(now, first=first, endpoint_id=endpoint_id, only=only)
         rows = list(
-            candidates.order_by(*order)
-            .select_for_update(no_key=True, skip_locked=True, of=("self",))
-            .values_list("pk", "endpoint_id", "endpoint__circuit")[:limit]
+            candidates.select_for_update(no_key=True, skip_locked=True, of=("self",)).values_list(
+                "pk", "endpoint_id", "endpoint__circuit"
+            )[:limit]
         )
         ids = _admit_probes(rows, now, batch)
         if not ids:
@@ -215,6 +235,138 @@ def _lease(*, first: int | None, endpoint_id: int | None, limit: int, only: bool
         )
         for d, a in zip(deliveries, attempts, strict=True)
     ]
+    return batch
+
+
+# The lease of `_lease` as one statement (PostgreSQL): atomic on its own, so no transaction
+# around it, and one round trip where the steps above take eight. In order:
+# - picked: the candidates (`eligible`, built by the ORM), locked, skipping rows another lease
+#   holds;
+# - probing: each open circuit among them whose probe time has come switches to half-open,
+#   only where this statement wins that switch (a concurrent lease waits for the row, then
+#   finds it half-open already);
+# - chosen: the picked deliveries of closed circuits, and the first of each endpoint that
+#   this statement switched to probing;
+# - interrupted: attempts a dead worker left "sending" on those are marked interrupted;
+# - leased: the lease itself (token, deadline as batch_deadline computes it, one more try);
+# - attempts: one new attempt per leased delivery, written before anything is sent.
+# The final SELECT returns what sending needs, the endpoint's live secrets included.
+LEASE_SQL = """
+WITH picked (id, endpoint_id, circuit, next_attempt_at, lead) AS (
+    {picked} FOR NO KEY UPDATE OF {delivery} SKIP LOCKED
+),
+probing AS (
+    UPDATE {endpoint} SET circuit = 'half_open'
+    WHERE id IN (SELECT endpoint_id FROM picked WHERE circuit <> 'closed')
+      AND circuit = 'open' AND probe_at <= %(now)s
+    RETURNING id
+),
+chosen AS (
+    SELECT id FROM picked WHERE circuit = 'closed'
+    UNION ALL
+    (SELECT DISTINCT ON (picked.endpoint_id) picked.id
+       FROM picked JOIN probing ON probing.id = picked.endpoint_id
+      ORDER BY picked.endpoint_id, picked.lead, picked.next_attempt_at, picked.id)
+),
+interrupted AS (
+    UPDATE {attempt} SET outcome = %(interrupted)s, finished_at = %(now)s, error = %(why)s
+    WHERE delivery_id IN (SELECT id FROM chosen) AND outcome = %(sending)s
+),
+leased AS (
+    UPDATE {delivery} AS d
+       SET lease = %(token)s, attempt_count = d.attempt_count + 1,
+           leased_until = %(now)s + make_interval(secs =>
+               ceil((SELECT count(*) FROM chosen)::numeric / %(concurrency)s) * %(per_round)s
+               + 10)
+      FROM chosen WHERE d.id = chosen.id
+    RETURNING d.id, d.event_id, d.endpoint_id, d.attempt_count, d.schedule_from, d.stream,
+              d.sequence
+),
+attempts AS (
+    INSERT INTO {attempt} (delivery_id, number, outcome, started_at, response_excerpt, error)
+    SELECT id, attempt_count, %(sending)s, %(now)s, '', '' FROM leased
+    RETURNING id, delivery_id
+)
+SELECT leased.id, attempts.id, leased.endpoint_id, endpoint.url, event.uid, event.body,
+       leased.stream, leased.sequence, leased.attempt_count - leased.schedule_from,
+       ARRAY(SELECT secret.secret FROM {secret} AS secret
+              WHERE secret.endpoint_id = leased.endpoint_id
+                AND (secret.expires_at IS NULL OR secret.expires_at > %(now)s)
+              ORDER BY secret.created_at DESC, secret.id DESC),
+       leased.endpoint_id IN (SELECT id FROM probing)
+  FROM leased
+  JOIN attempts ON attempts.delivery_id = leased.id
+  JOIN {endpoint} AS endpoint ON endpoint.id = leased.endpoint_id
+  JOIN {event} AS event ON event.id = leased.event_id
+ ORDER BY leased.id
+"""
+
+
+def _lease_in_one_statement(
+    *, first: int | None, endpoint_id: int | None, limit: int, only: bool
+) -> Batch:
+    now = timezone.now()
+    batch = Batch(token=uuid.uuid4())
+    candidates = _candidates(now, first=first, endpoint_id=endpoint_id, only=only)
+    if first is None:
+        candidates = candidates.annotate(lead=Value(1, output_field=IntegerField()))
+    picked, picked_params = candidates.values_list(
+        "pk", "endpoint_id", "endpoint__circuit", "next_attempt_at", "lead"
+    )[:limit].query.sql_with_params()
+    # Named parameters throughout: the candidates' positional ones get names of their own.
+    counter = itertools.count()
+    picked = re.sub(r"(?<!%)%s", lambda _: f"%(p{next(counter)})s", picked)
+    params = {f"p{n}": value for n, value in enumerate(picked_params)}
+    quote = transaction.get_connection().ops.quote_name
+    sql = LEASE_SQL.format(
+        picked=picked,
+        delivery=quote(Delivery._meta.db_table),
+        endpoint=quote(Endpoint._meta.db_table),
+        attempt=quote(Attempt._meta.db_table),
+        event=quote(Event._meta.db_table),
+        secret=quote(EndpointSecret._meta.db_table),
+    )
+    params |= {
+        "now": now,
+        "token": batch.token,
+        "interrupted": AttemptOutcome.INTERRUPTED,
+        "why": INTERRUPTED,
+        "sending": AttemptOutcome.SENDING,
+        "concurrency": settings.WEBHOOK_SEND_CONCURRENCY,
+        "per_round": settings.WEBHOOK_TIMEOUT_SECONDS + 2,
+    }
+    with transaction.get_connection().cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    for (
+        delivery_id,
+        attempt_id,
+        endpoint,
+        url,
+        uid,
+        body,
+        stream,
+        sequence,
+        tries,
+        secrets,
+        probes,
+    ) in rows:
+        batch.leased.append(
+            Leased(
+                delivery_id=delivery_id,
+                attempt_id=attempt_id,
+                endpoint_id=endpoint,
+                url=url,
+                secrets=list(secrets),
+                webhook_id=Event(uid=uid).webhook_id,
+                body=body.encode(),
+                stream=stream,
+                sequence=sequence,
+                tries=tries,
+            )
+        )
+        if probes:
+            batch.probes.add(endpoint)
     return batch
 
 

@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import AccountType, User
 from accounts.roles import STAFF_PERMISSIONS, is_staff_account
+from accounts.selectors import with_submission_facts
 from accounts.services import user_create
 from approvals.models import PUBLISHABLE_STATES, LinkOrigin, Platform, PlatformAccount, Post
 
@@ -38,10 +39,15 @@ UNKNOWN_AUTHOR = gettext_lazy("No account by that name is linked to this platfor
 # --- reading -------------------------------------------------------------------------------
 
 
-def linked_account(*, platform: Platform, username: str, lock: bool = False) -> User | None:
+def linked_account(
+    *, platform: Platform, username: str, for_submission: bool = False
+) -> User | None:
     """The account called `username`, if it is linked to `platform` now and not staff; one
-    query, which with `lock` also locks the account's row (one submission at a time per
-    account, so the unverified daily allowance holds under concurrent requests)."""
+    query. With `for_submission`, the account comes with what deciding a submission reads
+    about it (accounts.selectors.with_submission_facts), and, only if the unverified daily
+    allowance can apply to it, its row is locked: one submission at a time per such account,
+    so the allowance holds under concurrent requests. (A verified account's submissions do
+    not wait for each other: nothing they decide counts the others.)"""
     staff_grant = Permission.objects.filter(
         Q(group__user=OuterRef("pk")) | Q(user=OuterRef("pk")),
         codename__in=[perm.split(".")[1] for perm in STAFF_PERMISSIONS],
@@ -54,9 +60,12 @@ def linked_account(*, platform: Platform, username: str, lock: bool = False) -> 
         platform_links__platform=platform,
         platform_links__revoked_at__isnull=True,
     ).exclude(Exists(staff_grant))
-    if lock:
-        accounts = accounts.select_for_update(no_key=True, of=("self",))
-    return accounts.select_related("identity").first()
+    if not for_submission:
+        return accounts.select_related("identity").first()
+    account = with_submission_facts(accounts.select_related("identity")).first()
+    if account is not None and not account.identity_verified:
+        User.objects.select_for_update(no_key=True).filter(pk=account.pk).values_list("pk").get()
+    return account
 
 
 def links_of_platform(*, platform: Platform) -> QuerySet[PlatformAccount]:
