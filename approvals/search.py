@@ -8,11 +8,12 @@ parts ("reopen" in "reopened").
 On PostgreSQL each word is an `ILIKE` that the `gin_trgm_ops` indexes of migration 0014 serve
 (pg_trgm) when it has three characters or more. A word of one or two characters with Chinese
 (Japanese, Korean) in it, which no trigram index can serve (most Chinese words have two), is
-looked up first in the GIN indexes of migration 0016 on `imprimatur_cjk_grams(…)`, the single
-CJK characters and pairs of adjacent ones of the text: `grams(text) @> grams(word)` holds for
-every text that contains the word, and the `ILIKE` after it drops the posts that have the
-characters but not side by side. Shorter words without CJK (rarely searched; "AI" is in most
-English posts) are checked row by row.
+looked up in the GIN indexes of migration 0016 on `imprimatur_cjk_grams(…)`, the single CJK
+characters and the pairs of adjacent ones of the text: `grams(text) @> ARRAY['地铁']` holds
+for exactly the texts that contain 地铁 (and not for 地下铁路), so a word all of CJK needs
+no further check; one with a letter or digit (A股) is looked up by its CJK character and the
+rows found are checked for the word, ignoring case as ILIKE does. Shorter words without CJK
+(rarely searched; "ai" is in most English posts) are checked row by row.
 
 The rank is the number of words in the title, plus the English full-text rank (SearchRank) of
 title and decision note, plus trigram word similarity of the query to the title; ties go to
@@ -52,7 +53,8 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Lower, StrIndex
+from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
 from accounts.models import User
@@ -240,39 +242,64 @@ def _has_grams_of(term: str, *fields: str) -> _HasGrams:
     return _HasGrams(_CjkGrams(*(F(field) for field in fields)), grams)
 
 
+def _holds(field: str, term: str) -> GreaterThan:
+    """`field` contains `term`, ignoring case, as `ILIKE '%term%'` decides it (PostgreSQL's
+    ILIKE compares the lower-cased text with the lower-cased pattern), but written so that no
+    trigram index serves it: for a word of two characters pg_trgm has no trigram to look up
+    and its index scan reads the whole index, which the planner does not foresee (measured:
+    0.9 s at 200,000 posts, for the decision notes). The gram indexes find the rows; this
+    checks them."""
+    return GreaterThan(StrIndex(Lower(F(field)), Lower(Value(term))), 0)
+
+
+def _grams_decide(term: str) -> bool:
+    """A word all of CJK characters, one or two: the text contains it exactly when its grams
+    include it (each gram is a character of the text, or two that stand together; CJK has
+    no case), so nothing is left to check on the rows the index finds. Checking them anyway
+    would read every candidate's body: 3 to 8 times the time (bench/search.py)."""
+    return len(CJK.findall(term)) == len(term)
+
+
 def _term_matches(term: str) -> Q:
     """The post's title, body or decision note contains `term`, or a note in its history does.
 
     On PostgreSQL the four arms are one UNION of index scans (each on its own trigram index),
     joined to the posts by id, so no arm forces a scan of the whole table. A short CJK word
-    has three arms, each on a gram index (title and body share one), the `ILIKE` checking
-    that its characters stand together."""
-    in_history = AuditEntry.objects.filter(_contains("note", term)).order_by().values("post_id")
+    has three arms, each on a gram index (title and body share one); when the word has other
+    characters than CJK, the rows found are checked for the word itself."""
     if not uses_postgresql():
+        in_history = AuditEntry.objects.filter(note__icontains=term).order_by().values("post_id")
         return (
             Q(title__icontains=term)
             | Q(body__icontains=term)
             | Q(decision_note__icontains=term)
             | Q(pk__in=in_history)
         )
-    in_history = in_history.filter(post_id__isnull=False)
-    if _served_by_grams(term):
+    if _served_by_grams(term) and _grams_decide(term):
+        arms = [
+            Post.objects.filter(_has_grams_of(term, "title", "body")),
+            Post.objects.filter(_has_grams_of(term, "decision_note")),
+        ]
+        in_history = AuditEntry.objects.filter(_has_grams_of(term, "note"))
+    elif _served_by_grams(term):  # with a letter or digit: 'A股'
         arms = [
             Post.objects.filter(
                 _has_grams_of(term, "title", "body"),
-                _contains("title", term) | _contains("body", term),
+                _holds("title", term) | _holds("body", term),
             ),
             Post.objects.filter(
-                _has_grams_of(term, "decision_note"), _contains("decision_note", term)
+                _has_grams_of(term, "decision_note"), _holds("decision_note", term)
             ),
         ]
-        in_history = in_history.filter(_has_grams_of(term, "note"))
+        in_history = AuditEntry.objects.filter(_has_grams_of(term, "note"), _holds("note", term))
     else:
         arms = [
             Post.objects.filter(_contains(field, term))
             for field in ("title", "body", "decision_note")
         ]
+        in_history = AuditEntry.objects.filter(_contains("note", term))
     arms = [arm.order_by().values("pk") for arm in arms]
+    in_history = in_history.filter(post_id__isnull=False).order_by().values("post_id")
     return Q(pk__in=arms[0].union(*arms[1:], in_history))
 
 

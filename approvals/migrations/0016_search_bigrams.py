@@ -5,9 +5,10 @@ the commonest Chinese searches (地铁, 台风: two characters) were checked row
 is not available, so this migration adds `imprimatur_cjk_grams(text)`: the CJK characters of
 the text (ideographs, kana, Hangul) and every pair of adjacent ones, as text[]; and GIN
 indexes on it over title and body (one index: `title || ' ' || body`), decision note and
-audit-entry note. A text that contains a word has every gram of the word, so
-`imprimatur_cjk_grams(column) @> imprimatur_cjk_grams('地铁')` finds the candidates by index
-and approvals.search checks them with ILIKE (the two characters must stand together).
+audit-entry note. `imprimatur_cjk_grams(column) @> ARRAY['地铁']` holds for exactly the texts
+that contain 地铁 (each gram is a character of the text or two that stand together), so the
+index answers a word of one or two CJK characters by itself; approvals.search checks the rows
+it finds only for a word with a letter or digit in it (A股, looked up by 股).
 
 The function keeps duplicates (GIN keeps each key once per row; sorting them away in SQL
 would double the build time). It does not lower-case: CJK characters have no case, so it
