@@ -292,6 +292,12 @@ class Post(ConcurrentTransitionMixin, models.Model):
                 condition=Q(state__in=["submitted", "under_review", "appealed"]),
             ),
             models.Index(fields=["state", "submitted_at", "id"], name="post_state_idx"),
+            # The queue's counts per desk: a short index-only scan, however long the queue.
+            models.Index(
+                fields=["desk", "state"],
+                name="post_desk_waiting_idx",
+                condition=Q(state__in=["submitted", "under_review"]),
+            ),
             models.Index(fields=["author", "-created_at"], name="post_author_idx"),
         ]
         constraints = [

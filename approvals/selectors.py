@@ -46,13 +46,13 @@ def review_queue(
     ).order_by("submitted_at", "id")
 
 
-def waiting_counts(*, user: User, cap: int = 1000) -> list[tuple[Desk, int, int]]:
-    """For each desk the user serves: posts waiting for a claim and posts under review, each
-    counted up to `cap` (the queue shows "1000+" beyond: a count never reads the whole
-    queue of a busy desk)."""
+def waiting_counts(*, desks, cap: int = 1000) -> list[tuple[Desk, int, int]]:
+    """For each of `desks`: posts waiting for a claim and posts under review, each counted
+    up to `cap` (the queue shows "1000+" beyond: a count never reads the whole queue of a
+    busy desk; post_desk_waiting_idx serves it)."""
     counts = []
-    for desk in desks_for_reviewer(user=user):
-        on_desk = Post.objects.filter(desk=desk)
+    for desk in desks:
+        on_desk = Post.objects.filter(desk=desk).order_by()  # no sort: just count
         waiting = on_desk.filter(state=State.SUBMITTED).values("pk")[:cap].count()
         in_review = on_desk.filter(state=State.UNDER_REVIEW).values("pk")[:cap].count()
         counts.append((desk, waiting, in_review))

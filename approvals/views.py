@@ -247,7 +247,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "page": page,
         "form": form,
         "desks": desks,
-        "counts": selectors.waiting_counts(user=request.user),
+        "counts": selectors.waiting_counts(desks=desks),
         "mine": mine,
         "query": query.urlencode(),
     }
