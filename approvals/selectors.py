@@ -1,6 +1,7 @@
 """Reads: what a user may see, filtered in SQL."""
 
 from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
 from django_fsm import Transition
 
 from accounts.models import User
@@ -46,27 +47,30 @@ def review_queue(
     ).order_by("submitted_at", "id")
 
 
-def waiting_counts(*, desks, cap: int = 1000) -> list[tuple[Desk, int, int]]:
-    """For each of `desks`: posts waiting for a claim and posts under review, each counted
-    up to `cap` (the queue shows "1000+" beyond: a count never reads the whole queue of a
-    busy desk; post_desk_waiting_idx serves it)."""
-    counts = []
-    for desk in desks:
-        on_desk = Post.objects.filter(desk=desk).order_by()  # no sort: just count
-        waiting = on_desk.filter(state=State.SUBMITTED).values("pk")[:cap].count()
-        in_review = on_desk.filter(state=State.UNDER_REVIEW).values("pk")[:cap].count()
-        counts.append((desk, waiting, in_review))
-    return counts
+def waiting_counts(*, desks: QuerySet[Desk], cap: int = 1000) -> list[tuple[Desk, int, int]]:
+    """For each of `desks`: posts waiting for a claim and posts under review, each counted up
+    to `cap` (the queue shows "1000+" beyond), in one query however many desks: a count never
+    reads the whole queue of a busy desk (post_desk_waiting_idx serves it)."""
+    capped = (
+        f"SELECT count(*) FROM (SELECT 1 FROM {Post._meta.db_table} p"
+        f" WHERE p.desk_id = {Desk._meta.db_table}.id AND p.state = %s LIMIT %s) s"
+    )
+    annotated = desks.annotate(
+        waiting=RawSQL(capped, (State.SUBMITTED, cap)),
+        in_review=RawSQL(capped, (State.UNDER_REVIEW, cap)),
+    )
+    return [(desk, desk.waiting, desk.in_review) for desk in annotated]
 
 
 def appeal_queue(*, user: User) -> QuerySet[Post]:
     """Appealed rejections, from every desk, for senior reviewers; oldest appeal first.
-    Never their own."""
+    Never their own posts, nor their own decisions."""
     if not holds(user, "approvals.decide_appeal"):
         return Post.objects.none()
     return (
         Post.objects.filter(state=State.APPEALED)
         .exclude(author=user)
+        .exclude(decided_by=user)  # nobody reviews their own decision
         .select_related("author__identity", "desk", "decided_by", "reason_code")
         .order_by("appealed_at", "id")
     )

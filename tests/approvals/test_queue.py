@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from approvals import selectors, services
 from approvals.models import Category, Post, State
-from tests.factories import PostFactory, UserFactory
+from tests.factories import DeskFactory, PostFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -219,3 +219,27 @@ def test_withdrawing_asks_to_confirm_first(client, author):
     page = client.get(post.get_absolute_url()).content.decode()
     assert "Withdraw this post for good?" in page
     assert "Yes: Withdraw" in page
+
+
+def test_the_counts_per_desk_cost_one_query_however_many_desks(
+    reviewer, author, desk, django_assert_num_queries
+):
+    for i in range(5):
+        services.desk_assign_reviewer(
+            desk=DeskFactory(name=f"Extra {i}", slug=f"extra-{i}"), user=reviewer
+        )
+    PostFactory(author=author, state=State.SUBMITTED)
+    desks = selectors.desks_for_reviewer(user=reviewer)
+    list(desks)  # the desks themselves are read by the page anyway
+    with django_assert_num_queries(1):
+        counts = selectors.waiting_counts(desks=desks.all())
+    assert {d.slug: (w, r) for d, w, r in counts}["general"] == (1, 0)
+    assert len(counts) == 6
+
+
+def test_a_senior_does_not_see_an_appeal_of_their_own_decision(reviewer, author, desk):
+    sam = UserFactory(username="sam", roles=["reviewer", "senior_reviewer"], reviewer_on=[desk])
+    post = PostFactory(author=author, state=State.APPEALED, reviewer=sam)
+    assert post not in selectors.appeal_queue(user=sam)
+    other = UserFactory(username="sue", roles=["reviewer", "senior_reviewer"])
+    assert post in selectors.appeal_queue(user=other)
