@@ -13,5 +13,6 @@ urlpatterns = [
     path("posts/<int:pk>/<slug:action>/", views.post_action, name="post_action"),
     path("review/", views.queue, name="queue"),
     path("review/claim-next/", views.claim_next, name="claim_next"),
+    path("review/bulk/", views.bulk_action, name="bulk_action"),
     path("review/appeals/", views.appeals, name="appeals"),
 ]

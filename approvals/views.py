@@ -9,15 +9,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.roles import holds
+from approvals import bulk, selectors, services
 from approvals import forms as f
-from approvals import selectors, services
 from approvals.conditions import unmet_conditions
 from approvals.diff import revision_changes
 from approvals.exceptions import ServiceError, TransitionRefused
@@ -159,7 +161,40 @@ def post_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         messages.error(request, getattr(error, "message", None) or str(error) or _("Not allowed."))
         return redirect(post)
     messages.success(request, str(spec.done) % {"state": state_in_sentence(post.state)})
+    if action in DECISIONS:
+        return _to_next_post(request, decided=post)
     return redirect(post)
+
+
+# After these, the reviewer goes on to their next post rather than staying on this one.
+DECISIONS = {"approve", "reject", "request_changes"}
+
+
+def _to_next_post(request: HttpRequest, *, decided: Post) -> HttpResponse:
+    """Where a reviewer lands after a decision: their next claimed post, else the post
+    "Claim next" gives them (claimed through the same service), else the queue."""
+    user = request.user
+    following = selectors.review_queue(user=user, mine=True).exclude(pk=decided.pk).first()
+    if following is not None:
+        messages.info(
+            request,
+            _("Next: “%(title)s”, which you have claimed.") % {"title": following.title},
+        )
+    else:
+        following = services.post_claim_next(by=user)
+        if following is not None:
+            messages.info(
+                request,
+                _("Next: “%(title)s”, claimed for you from the queue.")
+                % {"title": following.title},
+            )
+    if following is None:
+        messages.info(request, _("That was the last post waiting on your desks."))
+        url = reverse("approvals:queue")
+    else:
+        url = following.get_absolute_url()
+    # htmx would swap the next post into this page under the old address: load it instead.
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
 def _render_post(
@@ -250,6 +285,8 @@ def queue(request: HttpRequest) -> HttpResponse:
         "counts": selectors.waiting_counts(desks=desks),
         "mine": mine,
         "query": query.urlencode(),
+        "bulk_form": bulk.BulkForm(),
+        "bulk_limit": bulk.BULK_LIMIT,
     }
     return render(request, "approvals/queue.html", context)
 
@@ -276,3 +313,42 @@ def appeals(request: HttpRequest) -> HttpResponse:
     posts = selectors.appeal_queue(user=request.user)
     page = window_page(posts, request.GET.get("page"), settings.REVIEW_QUEUE_PAGE_SIZE)
     return render(request, "approvals/appeals.html", {"page": page, "query": ""})
+
+
+@login_required
+@require_POST
+def bulk_action(request: HttpRequest) -> HttpResponse:
+    """Approve, reject or release the posts selected in the queue; each post through its own
+    service and transaction (approvals.bulk), the result listed per post."""
+    if not holds(request.user, "approvals.review_post"):
+        raise PermissionDenied(_("The review queue is for reviewers."))
+    form = bulk.BulkForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect(_back_to_queue(request))
+    data = form.cleaned_data
+    outcomes = bulk.bulk_act(
+        by=request.user,
+        action=data["action"],
+        post_ids=data["post"],
+        reason_code=data.get("reason_code") or "",
+        note=data.get("note") or "",
+    )
+    done = sum(1 for outcome in outcomes if outcome.done)
+    context = {
+        "outcomes": outcomes,
+        "action": data["action"],
+        "done": done,
+        "failed": len(outcomes) - done,
+        "back": _back_to_queue(request),
+    }
+    return render(request, "approvals/bulk_result.html", context)
+
+
+def _back_to_queue(request: HttpRequest) -> str:
+    """The queue as the reviewer left it (filters kept), never another site."""
+    query = QueryDict(request.POST.get("query", "")).urlencode()  # re-encoded: a query only
+    url = reverse("approvals:queue")
+    return f"{url}?{query}" if query else url
