@@ -31,8 +31,11 @@ def write_and_submit(page: Page, base: str, title: str, body: str) -> str:
     return page.url
 
 
-def open_form(page: Page, summary: str) -> None:
-    page.locator("summary", has_text=summary).click()
+def back_on(page: Page, url: str) -> None:
+    """After a decision the reviewer goes on to the next post (here, with nothing else
+    waiting: the queue); come back to look at the one decided."""
+    page.wait_for_url("**/review/")
+    page.goto(url)
 
 
 def test_post_goes_from_draft_to_approved_and_another_is_rejected_with_a_reason(
@@ -58,11 +61,11 @@ def test_post_goes_from_draft_to_approved_and_another_is_rejected_with_a_reason(
     reviewer.get_by_role("link", name="Tram line approved").click()
     reviewer.get_by_role("button", name="Claim").click()
     expect(reviewer.get_by_text("Claimed. The post is yours to decide.")).to_be_visible()
-    open_form(reviewer, "Request changes")
     reviewer.locator("[data-form=request_changes]").get_by_label("Note").fill(
         "Say how many councillors voted for it."
     )
     reviewer.locator("[data-form=request_changes] button").click()
+    back_on(reviewer, post_url)
     expect(reviewer.locator(".page-head .badge")).to_have_text("Changes requested")
 
     # The author reads the note, edits and resubmits.
@@ -78,8 +81,8 @@ def test_post_goes_from_draft_to_approved_and_another_is_rejected_with_a_reason(
     reviewer.goto(post_url)
     reviewer.get_by_role("button", name="Claim").click()
     expect(reviewer.locator(".meta")).to_contain_text("revision 2")
-    open_form(reviewer, "Approve")
     reviewer.locator("[data-form=approve] button").click()
+    back_on(reviewer, post_url)
     expect(reviewer.locator(".page-head .badge")).to_have_text("Approved")
     screenshot(reviewer, "post")
 
@@ -91,10 +94,10 @@ def test_post_goes_from_draft_to_approved_and_another_is_rejected_with_a_reason(
     second_url = write_and_submit(author, base, "Mayor to resign", "A friend of hers says so.")
     reviewer.goto(second_url)
     reviewer.get_by_role("button", name="Claim").click()
-    open_form(reviewer, "Reject")
     reviewer.get_by_label("Reason").select_option(label="Rumour or unverified claim")
     reviewer.locator("[data-form=reject]").get_by_label("Note").fill("One unnamed source.")
     reviewer.locator("[data-form=reject] button").click()
+    back_on(reviewer, second_url)
     expect(reviewer.locator(".page-head .badge")).to_have_text("Rejected")
 
     author.goto(second_url)
