@@ -7,7 +7,10 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from accounts.models import User
+from approvals import services
 from approvals.models import Post, State
+from tests.e2e.test_accessibility import AXE, SERIOUS, _log_in, _violations
 from tests.e2e.test_phone import PHONE, log_in, sideways
 from tests.factories import PostFactory, UserFactory
 
@@ -148,3 +151,39 @@ def test_a_reviewer_works_a_shift_by_keyboard(live_server, browser, desk, screen
     assert sideways(page) <= 0
     screenshot(page, f"shift-bulk-result-{size}")
     assert Post.objects.get(title=titles[3]).decided_by == rita
+
+
+@pytest.fixture
+def axe_page(browser):
+    """As in test_accessibility: axe is the test's own script, so this page skips the policy."""
+    if not AXE.exists():
+        pytest.fail("needs axe-core from npm (npm install --no-save axe-core)", pytrace=False)
+    context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 800})
+    yield context.new_page()
+    context.close()
+
+
+def test_the_reviewer_flow_pages_have_no_serious_accessibility_violations(
+    live_server, axe_page, desk
+):
+    """axe-core on what this flow adds: a claimed post with its decisions open, the queue with
+    its bulk form and the shortcuts' dialog open, and the bulk result."""
+    UserFactory(username="rita", display_name="Rita Reviewer", reviewer_on=[desk])
+    alice = UserFactory(username="alice", display_name="Alice Author")
+    claimed = PostFactory(author=alice, state=State.SUBMITTED)
+    waiting = PostFactory(author=alice, state=State.SUBMITTED)
+    base = live_server.url
+    _log_in(axe_page, base, "rita")
+    services.post_claim(post=claimed, by=User.objects.get(username="rita"))
+
+    assert _violations(axe_page, f"{base}{claimed.get_absolute_url()}") == []
+    assert _violations(axe_page, f"{base}/review/") == []
+    axe_page.keyboard.press("?")
+    expect(axe_page.get_by_role("dialog", name="Keyboard shortcuts")).to_be_visible()
+    assert axe_page.evaluate(SERIOUS) == []
+    axe_page.keyboard.press("Escape")
+    axe_page.locator(f"input[name=post][value='{waiting.pk}']").check()
+    axe_page.locator("[data-bulk=release]").click()
+    expect(axe_page.get_by_role("heading", level=1)).to_have_text("Bulk action: what happened")
+    axe_page.add_script_tag(path=str(AXE))
+    assert axe_page.evaluate(SERIOUS) == []
