@@ -35,6 +35,7 @@ from approvals.permissions import may_view, serves_desk
 logger = logging.getLogger(__name__)
 
 BULK_LIMIT = 100  # posts per request: a page of the queue is far fewer
+MAX_ID = 2**63 - 1  # a primary key (bigint); anything larger is no post, and no query
 
 ACTIONS = {
     "approve": gettext_lazy("Approve"),
@@ -78,7 +79,9 @@ class BulkForm(forms.Form):
         try:
             ids = list(dict.fromkeys(int(value) for value in raw))  # unique, in order
         except (TypeError, ValueError):
-            raise ValidationError(_("The selection is not valid; reload the queue.")) from None
+            ids = None
+        if ids is None or any(not 0 < pk <= MAX_ID for pk in ids):
+            raise ValidationError(_("The selection is not valid; reload the queue."))
         if not ids:
             raise ValidationError(_("Select at least one post."))
         if len(ids) > BULK_LIMIT:

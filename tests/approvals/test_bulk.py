@@ -159,8 +159,9 @@ def test_bulk_needs_a_selection_and_a_known_action(client, author, reviewer):
     assert "Select at least one post." in page
     page = client.post(URL, {"action": "publish", "post": [post.pk]}, follow=True)
     assert "Choose what to do with the selected posts." in page.content.decode()
-    page = client.post(URL, {"action": "approve", "post": ["1; DROP"]}, follow=True)
-    assert "The selection is not valid" in page.content.decode()
+    for bad in ("1; DROP", str(2**64), "-3"):
+        page = client.post(URL, {"action": "approve", "post": [bad]}, follow=True)
+        assert "The selection is not valid" in page.content.decode(), bad
     assert fresh(post).state == State.SUBMITTED
 
 
