@@ -182,6 +182,16 @@ def test_the_reviewer_flow_pages_have_no_serious_accessibility_violations(
     expect(axe_page.get_by_role("dialog", name="Keyboard shortcuts")).to_be_visible()
     assert axe_page.evaluate(SERIOUS) == []
     axe_page.keyboard.press("Escape")
+    # "o" and Enter open the current row.
+    axe_page.keyboard.press("j")
+    axe_page.keyboard.press("o")
+    axe_page.wait_for_url(f"**{claimed.get_absolute_url()}")
+    axe_page.goto(f"{base}/review/")
+    axe_page.keyboard.press("j")
+    axe_page.keyboard.press("j")
+    axe_page.keyboard.press("Enter")
+    axe_page.wait_for_url(f"**{waiting.get_absolute_url()}")
+    axe_page.goto(f"{base}/review/")
     axe_page.locator(f"input[name=post][value='{waiting.pk}']").check()
     axe_page.locator("[data-bulk=release]").click()
     expect(axe_page.get_by_role("heading", level=1)).to_have_text("Bulk action: what happened")
