@@ -44,15 +44,20 @@ def review_queue(
     """
     # A literal id list (one small query) lets PostgreSQL walk the queue index in order.
     desk_ids = sorted(served_desk_ids(user)) if holds(user, "approvals.review_post") else []
-    posts = Post.objects.filter(desk__in=desk_ids, state__in=QUEUE_STATES).exclude(author=user)
+    # One condition on the state, never two (`IN (…) AND = …` makes PostgreSQL misjudge how
+    # many rows match, and sort instead of walking the index).
     if mine:
-        posts = posts.filter(state=State.UNDER_REVIEW, claimed_by=user)
+        state = State.UNDER_REVIEW if state in ("", State.UNDER_REVIEW) else "none"
+    if state and state not in QUEUE_STATES:
+        return Post.objects.none()
+    states = [state] if state else list(QUEUE_STATES)
+    posts = Post.objects.filter(desk__in=desk_ids, state__in=states).exclude(author=user)
+    if mine:
+        posts = posts.filter(claimed_by=user)
     if desk is not None:
         posts = posts.filter(desk=desk)
     if category:
         posts = posts.filter(category=category)
-    if state:
-        posts = posts.filter(state=state)
     return in_priority_order(
         posts.select_related(
             "author__identity", "desk", "claimed_by", "current_revision", "reserved_for"
@@ -75,12 +80,17 @@ def returned_to(*, user: User) -> QuerySet[Post]:
     )
 
 
-def senior_reviewers_for(*, desk: Desk) -> QuerySet[User]:
-    """Active senior reviewers (who decide appeals) serving `desk`; if none serves it, every
-    active senior reviewer, so an escalation always reaches someone."""
-    seniors = User.objects.filter(is_active=True).filter(
-        Q(groups__permissions__codename="decide_appeal")
-        | Q(user_permissions__codename="decide_appeal")
+def senior_reviewers_for(*, desk: Desk, excluding: tuple[int, ...] = ()) -> QuerySet[User]:
+    """Active senior reviewers (who decide appeals) serving `desk`, other than the users
+    `excluding`; if none serves it, every other active senior reviewer, so an escalation
+    always reaches someone."""
+    seniors = (
+        User.objects.filter(is_active=True)
+        .filter(
+            Q(groups__permissions__codename="decide_appeal")
+            | Q(user_permissions__codename="decide_appeal")
+        )
+        .exclude(pk__in=excluding)
     )
     direct = DeskUserObjectPermission.objects.filter(
         content_object=desk, permission__codename="review_desk"

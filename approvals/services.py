@@ -547,9 +547,8 @@ def _tell_seniors(post: Post, *, by: User | None, note: str) -> None:
     author, nor whoever escalated it."""
     from approvals.selectors import senior_reviewers_for
 
-    for senior in senior_reviewers_for(desk=post.desk).exclude(pk=post.author_id):
-        if by is not None and senior.pk == by.pk:
-            continue
+    excluding = (post.author_id,) if by is None else (post.author_id, by.pk)
+    for senior in senior_reviewers_for(desk=post.desk, excluding=excluding):
         with speaking_to(senior):
             notify_on_commit(
                 user=senior,
