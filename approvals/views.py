@@ -266,7 +266,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def claim_next(request: HttpRequest) -> HttpResponse:
-    """Claim the waiting post with the nearest deadline and open it."""
+    """Claim the first post the reviewer may take, in queue order, and open it."""
     if not holds(request.user, "approvals.review_post"):
         raise PermissionDenied(_("The review queue is for reviewers."))
     post = services.post_claim_next(by=request.user)
