@@ -5,6 +5,7 @@ transition needs, fire it, save, append the audit entry and write the outbox eve
 platform. Nothing else changes a post's state. Read this file and you know the lifecycle.
 """
 
+import logging
 from datetime import timedelta
 
 from django.conf import settings
@@ -55,6 +56,8 @@ from approvals.permissions import (
 from approvals.platform.links import UNKNOWN_AUTHOR, linked_account
 from approvals.platform.services import post_event_record
 from approvals.screening import screen_post
+
+log = logging.getLogger(__name__)
 
 # The platform hears about a post when it reaches one of these states.
 POST_EVENTS = {
@@ -505,7 +508,7 @@ def posts_escalate_overdue(*, limit: int | None = None) -> int:
         .order_by("due_at")
         .values_list("pk", flat=True)[:limit]
     )
-    return sum(post_escalate_overdue(post_id=pk) for pk in list(overdue))
+    return sum(_each(post_escalate_overdue, pk) for pk in list(overdue))
 
 
 @transaction.atomic
@@ -575,7 +578,7 @@ def claims_release_idle(*, limit: int | None = None) -> int:
         .order_by("claimed_at")
         .values_list("pk", flat=True)[:limit]
     )
-    released = sum(post_release_idle(post_id=pk) for pk in list(idle))
+    released = sum(_each(post_release_idle, pk) for pk in list(idle))
     reservations_lapse()
     return released
 
@@ -645,6 +648,16 @@ def reservations_lapse() -> int:
             pk=post.pk, reserved_for=reviewer, reserved_until=post.reserved_until
         ).update(reserved_for=None, reserved_until=None)
     return lapsed
+
+
+def _each(service, post_id: int) -> bool:
+    """One post of a sweep: a post that fails is logged and left for the next run, so one
+    bad row never stops the sweep of the others."""
+    try:
+        return service(post_id=post_id)
+    except Exception:
+        log.exception("%s failed for post %s", service.__name__, post_id)
+        return False
 
 
 def _claim_idle() -> timedelta:

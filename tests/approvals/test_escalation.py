@@ -218,6 +218,24 @@ def test_a_resubmission_starts_a_new_round_without_the_old_escalation(author, re
         assert post.deadline == timezone.now() + timedelta(hours=desk.target_hours)
 
 
+def test_a_post_that_fails_to_escalate_does_not_stop_the_others(monkeypatch, author, desk):
+    with at(0):
+        broken = waiting(author, "Broken")
+        fine = waiting(author, "Fine")
+    real = services.post_escalate_overdue
+
+    def failing_for_one(*, post_id):
+        if post_id == broken.pk:
+            raise RuntimeError("a bad row")
+        return real(post_id=post_id)
+
+    monkeypatch.setattr(services, "post_escalate_overdue", failing_for_one)
+    with at(desk.target_hours + 1):
+        assert services.posts_escalate_overdue() == 1
+    assert Post.objects.get(pk=fine.pk).escalated_at is not None
+    assert Post.objects.get(pk=broken.pk).escalated_at is None
+
+
 # --- escalation by hand --------------------------------------------------------------------
 
 
