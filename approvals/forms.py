@@ -64,6 +64,14 @@ class ReclassifyForm(forms.Form):
     )
 
 
+class EscalateForm(forms.Form):
+    note = forms.CharField(
+        label=_("Why it needs a senior reviewer"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Say why the post needs a senior reviewer.")},
+    )
+
+
 class AppealForm(forms.Form):
     statement = forms.CharField(
         label=_("Why should the decision change?"),

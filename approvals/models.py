@@ -25,6 +25,7 @@ from accounts.history import tracked
 from accounts.languages import Localized
 from approvals import conditions as c
 from approvals import permissions as p
+from approvals import priority
 
 
 class Category(models.TextChoices):
@@ -273,6 +274,37 @@ class Post(ConcurrentTransitionMixin, models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
+    # The queue (approvals.priority): set when the post enters it (submit, resubmit).
+    due_at = models.DateTimeField(
+        _("deadline"),
+        null=True,
+        blank=True,
+        help_text=_("When a decision is due: the submission plus the desk's target time."),
+    )
+    priority_at = models.DateTimeField(
+        _("queue priority"),
+        null=True,
+        blank=True,
+        help_text=_("The deadline, brought forward by the screening score: the queue's order."),
+    )
+    escalated_at = models.DateTimeField(
+        _("escalated at"),
+        null=True,
+        blank=True,
+        help_text=_("When the post went to the senior reviewers (past its deadline, or by hand)."),
+    )
+    # A resubmission goes back to the reviewer who asked for the changes, until then.
+    reserved_for = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # post_reserved_idx, partial: almost every post has none
+        verbose_name=_("returned to"),
+    )
+    reserved_until = models.DateTimeField(_("returned until"), null=True, blank=True)
+
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("post")
@@ -299,6 +331,31 @@ class Post(ConcurrentTransitionMixin, models.Model):
                 condition=Q(state__in=["submitted", "under_review"]),
             ),
             models.Index(fields=["author", "-created_at"], name="post_author_idx"),
+            # The queue in priority order (approvals.priority.QUEUE_ORDER): a page, and claim
+            # next, are a short in-order walk of this index filtered by desk.
+            models.Index(
+                priority.NOT_ESCALATED,
+                F("priority_at"),
+                F("submitted_at"),
+                F("id"),
+                name="post_priority_idx",
+                condition=Q(state__in=["submitted", "under_review"]),
+            ),
+            # The escalation sweep: waiting posts past their deadline, not yet escalated.
+            models.Index(
+                fields=["due_at"],
+                name="post_overdue_idx",
+                condition=Q(state__in=["submitted", "under_review"], escalated_at__isnull=True),
+            ),
+            # The idle-claim sweep.
+            models.Index(
+                fields=["claimed_at"], name="post_claimed_idx", condition=Q(state="under_review")
+            ),
+            models.Index(
+                fields=["reserved_for"],
+                name="post_reserved_idx",
+                condition=Q(reserved_for__isnull=False),
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -322,6 +379,9 @@ class Post(ConcurrentTransitionMixin, models.Model):
             models.CheckConstraint(
                 condition=~Q(decided_by=F("author")), name="post_decider_is_not_author"
             ),
+            models.CheckConstraint(
+                condition=~Q(reserved_for=F("author")), name="post_reserved_for_is_not_author"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -337,10 +397,37 @@ class Post(ConcurrentTransitionMixin, models.Model):
 
     @property
     def deadline(self):
-        """When a decision is due: the submission plus the desk's target time."""
+        """When a decision is due: the submission plus the desk's target time (as it was
+        when the post was submitted, `due_at`)."""
+        if self.due_at is not None:
+            return self.due_at
         if self.submitted_at is None:
             return None
-        return self.submitted_at + timedelta(hours=self.desk.target_hours)
+        return priority.due_at(submitted_at=self.submitted_at, target_hours=self.desk.target_hours)
+
+    @property
+    def is_escalated(self) -> bool:
+        """Escalated to the senior reviewers, and still waiting for a decision."""
+        return self.escalated_at is not None and self.state in QUEUE_STATES
+
+    @property
+    def returned_to(self):
+        """The reviewer this resubmission waits for (who asked for the changes), while the
+        reservation holds; else None."""
+        if self.reserved_for_id is None or self.state != State.SUBMITTED:
+            return None
+        if self.reserved_until is None or self.reserved_until <= timezone.now():
+            return None
+        return self.reserved_for
+
+    def _enter_queue(self, at) -> None:
+        """A new round of review: a deadline from the desk's target, a place in the queue,
+        no escalation yet."""
+        self.due_at = priority.due_at(submitted_at=at, target_hours=self.desk.target_hours)
+        self.priority_at = priority.priority_at(
+            due=self.due_at, screening_score=self.screening_score
+        )
+        self.escalated_at = None
 
     @property
     def deadline_status(self) -> str:
@@ -403,18 +490,23 @@ class Post(ConcurrentTransitionMixin, models.Model):
     )
     def submit(self, *, at):
         self.submitted_at = at
-        return State.CLEARED if self.clears_without_review() else State.SUBMITTED
+        if self.clears_without_review():
+            return State.CLEARED
+        self._enter_queue(at)
+        return State.SUBMITTED
 
     @transition(
         field=state,
         source=State.SUBMITTED,
         target=State.UNDER_REVIEW,
         conditions=[c.is_unclaimed],
-        permission=p.serves_desk,
+        permission=p.may_claim,
     )
     def claim(self, *, by, at):
         self.claimed_by = by
         self.claimed_at = at
+        self.reserved_for = None  # a returned post, claimed: the reservation is spent
+        self.reserved_until = None
 
     @transition(
         field=state, source=State.UNDER_REVIEW, target=State.SUBMITTED, permission=p.may_release
@@ -470,6 +562,7 @@ class Post(ConcurrentTransitionMixin, models.Model):
     )
     def resubmit(self, *, at):
         self.submitted_at = at
+        self._enter_queue(at)
 
     @transition(
         field=state,
@@ -630,11 +723,14 @@ class AuditEntry(models.Model):
         "post.uphold": pgettext_lazy("history", "upheld on appeal: rejected"),
         "post.reclassify": pgettext_lazy("history", "category changed"),
         "post.move_desk": pgettext_lazy("history", "moved to another desk"),
+        "post.escalate": pgettext_lazy("history", "escalated to the senior reviewers"),
     }
 
     @property
     def description(self) -> str:
         """The step in words, for the post's history."""
+        if self.action == "post.release" and (self.data or {}).get("automatic"):
+            return str(pgettext_lazy("history", "claim released automatically: left idle"))
         if self.action in self.DESCRIPTIONS:
             return str(self.DESCRIPTIONS[self.action])
         return state_in_sentence(self.to_state) if self.to_state else self.action

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.utils import timezone
+
 from accounts.roles import holds
 
 if TYPE_CHECKING:
@@ -58,6 +60,29 @@ def serves_desk(post: Post, user) -> bool:
         and holds(user, "approvals.review_post")
         and post.desk_id in served_desk_ids(user)
     )
+
+
+def returned_to_someone_else(post: Post, user) -> bool:
+    """A resubmission waiting for the reviewer who asked for the changes (while that
+    reservation holds), and `user` is not them."""
+    return (
+        post.reserved_for_id is not None
+        and post.reserved_for_id != getattr(user, "pk", None)
+        and post.reserved_until is not None
+        and post.reserved_until > timezone.now()
+    )
+
+
+def may_claim(post: Post, user) -> bool:
+    """A reviewer serving the post's desk who did not write it; a returned resubmission only
+    by the reviewer it was returned to, until the reservation lapses."""
+    return serves_desk(post, user) and not returned_to_someone_else(post, user)
+
+
+def may_escalate(post: Post, user) -> bool:
+    """Whoever may review the post's desk (never its author) may send it to the senior
+    reviewers."""
+    return serves_desk(post, user)
 
 
 def may_withdraw(post: Post, user) -> bool:

@@ -1,13 +1,23 @@
 """Reads: what a user may see, filtered in SQL."""
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
+from django.utils import timezone
 from django_fsm import Transition
 
 from accounts.models import User
 from accounts.roles import holds
-from approvals.models import QUEUE_STATES, AuditEntry, Desk, Post, State
+from approvals.models import (
+    QUEUE_STATES,
+    AuditEntry,
+    Desk,
+    DeskGroupObjectPermission,
+    DeskUserObjectPermission,
+    Post,
+    State,
+)
 from approvals.permissions import served_desk_ids
+from approvals.priority import in_priority_order
 
 
 def desks_for_reviewer(*, user: User) -> QuerySet[Desk]:
@@ -25,26 +35,72 @@ def review_queue(
     state: str = "",
     mine: bool = False,
 ) -> QuerySet[Post]:
-    """Posts waiting on the user's desks, oldest submission (nearest deadline) first; with
-    `mine`, only the ones the user has claimed.
+    """Posts waiting on the user's desks, in priority order (approvals.priority: escalated
+    first, then the nearest deadline brought forward by screening, then age); with `mine`,
+    only the ones the user has claimed.
 
     Appeals have their own queue (`appeal_queue`). Nobody sees their own posts here: they may
     not decide them.
     """
     # A literal id list (one small query) lets PostgreSQL walk the queue index in order.
     desk_ids = sorted(served_desk_ids(user)) if holds(user, "approvals.review_post") else []
-    posts = Post.objects.filter(desk__in=desk_ids, state__in=QUEUE_STATES).exclude(author=user)
+    # One condition on the state, never two (`IN (…) AND = …` makes PostgreSQL misjudge how
+    # many rows match, and sort instead of walking the index).
     if mine:
-        posts = posts.filter(state=State.UNDER_REVIEW, claimed_by=user)
+        state = State.UNDER_REVIEW if state in ("", State.UNDER_REVIEW) else "none"
+    if state and state not in QUEUE_STATES:
+        return Post.objects.none()
+    states = [state] if state else list(QUEUE_STATES)
+    posts = Post.objects.filter(desk__in=desk_ids, state__in=states).exclude(author=user)
+    if mine:
+        posts = posts.filter(claimed_by=user)
     if desk is not None:
         posts = posts.filter(desk=desk)
     if category:
         posts = posts.filter(category=category)
-    if state:
-        posts = posts.filter(state=state)
-    return posts.select_related(
-        "author__identity", "desk", "claimed_by", "current_revision"
-    ).order_by("submitted_at", "id")
+    return in_priority_order(
+        posts.select_related(
+            "author__identity", "desk", "claimed_by", "current_revision", "reserved_for"
+        )
+    )
+
+
+def claimable_queue(*, user: User) -> QuerySet[Post]:
+    """What "claim next" may take for `user`, in queue order: waiting for a claim, and not
+    a resubmission returned to another reviewer (while that holds)."""
+    return review_queue(user=user, state=State.SUBMITTED).filter(
+        Q(reserved_for__isnull=True) | Q(reserved_for=user) | Q(reserved_until__lte=timezone.now())
+    )
+
+
+def returned_to(*, user: User) -> QuerySet[Post]:
+    """Resubmissions waiting for `user`, who asked for the changes, in queue order."""
+    return review_queue(user=user, state=State.SUBMITTED).filter(
+        reserved_for=user, reserved_until__gt=timezone.now()
+    )
+
+
+def senior_reviewers_for(*, desk: Desk, excluding: tuple[int, ...] = ()) -> QuerySet[User]:
+    """Active senior reviewers (who decide appeals) serving `desk`, other than the users
+    `excluding`; if none serves it, every other active senior reviewer, so an escalation
+    always reaches someone."""
+    seniors = (
+        User.objects.filter(is_active=True)
+        .filter(
+            Q(groups__permissions__codename="decide_appeal")
+            | Q(user_permissions__codename="decide_appeal")
+        )
+        .exclude(pk__in=excluding)
+    )
+    direct = DeskUserObjectPermission.objects.filter(
+        content_object=desk, permission__codename="review_desk"
+    ).values("user_id")
+    through_groups = DeskGroupObjectPermission.objects.filter(
+        content_object=desk, permission__codename="review_desk"
+    ).values("group__user")
+    on_desk = seniors.filter(Q(pk__in=direct) | Q(pk__in=through_groups))
+    chosen = on_desk if on_desk.exists() else seniors
+    return User.objects.filter(pk__in=chosen.values("pk")).order_by("pk")
 
 
 def waiting_counts(*, desks: QuerySet[Desk], cap: int = 1000) -> list[tuple[Desk, int, int]]:

@@ -5,9 +5,14 @@ transition needs, fire it, save, append the audit entry and write the outbox eve
 platform. Nothing else changes a post's state. Read this file and you know the lifecycle.
 """
 
+import logging
+from datetime import timedelta
+
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 from django_fsm import can_proceed
@@ -18,6 +23,7 @@ from accounts.models import User
 from accounts.notifications import notify_on_commit
 from accounts.roles import holds
 from accounts.services.strikes import strike_record, strike_remove
+from accounts.time_zones import zone_for
 from accounts.validation import required_text
 from approvals import metrics
 from approvals.audit import audit_record
@@ -39,10 +45,19 @@ from approvals.models import (
     State,
     state_in_sentence,
 )
-from approvals.permissions import is_author, is_claimer, may_view, serves_desk
+from approvals.permissions import (
+    is_author,
+    is_claimer,
+    may_escalate,
+    may_view,
+    returned_to_someone_else,
+    serves_desk,
+)
 from approvals.platform.links import UNKNOWN_AUTHOR, linked_account
 from approvals.platform.services import post_event_record
 from approvals.screening import screen_post
+
+log = logging.getLogger(__name__)
 
 # The platform hears about a post when it reaches one of these states.
 POST_EVENTS = {
@@ -286,20 +301,30 @@ def post_submit(*, post: Post, by: User) -> Post:
 @transaction.atomic
 def post_claim(*, post: Post, by: User) -> Post:
     post = _lock(post, by)
+    if post.state == State.SUBMITTED and returned_to_someone_else(post, by):
+        raise Conflict(
+            _(
+                "Returned to %(name)s, who asked for the changes; anyone may claim it after "
+                "%(time)s."
+            )
+            % {"name": post.reserved_for.name, "time": _time(post.reserved_until)}
+        )
     return _fire(post, "claim", by=by, args={"by": by, "at": timezone.now()})
 
 
 def post_claim_next(*, by: User) -> Post | None:
-    """Claim the first post in the reviewer's queue that is waiting for a claim (the nearest
-    deadline); None when nothing is waiting. A post someone else claims at the same moment is
-    skipped for the next one: each claim is `post_claim`, with its lock and its checks."""
-    from approvals.selectors import review_queue
+    """Claim the first post in the reviewer's queue that they may take (queue order,
+    approvals.priority), resubmissions returned to them first; None when nothing is waiting.
+    A post someone else claims at the same moment is skipped for the next one: each claim is
+    `post_claim`, with its lock and its checks."""
+    from approvals.selectors import claimable_queue, returned_to
 
-    for candidate in review_queue(user=by, state=State.SUBMITTED)[:CLAIM_NEXT_TRIES]:
-        try:
-            return post_claim(post=candidate, by=by)
-        except (ServiceError, PermissionDenied):
-            continue  # claimed a moment ago by someone else, or not theirs to claim
+    for candidates in (returned_to(user=by), claimable_queue(user=by)):
+        for candidate in candidates[:CLAIM_NEXT_TRIES]:
+            try:
+                return post_claim(post=candidate, by=by)
+            except (ServiceError, PermissionDenied):
+                continue  # claimed a moment ago by someone else, or not theirs to claim
     return None
 
 
@@ -340,9 +365,44 @@ def post_request_changes(*, post: Post, by: User, note: str) -> Post:
 
 @transaction.atomic
 def post_resubmit(*, post: Post, by: User) -> Post:
+    """Back to review; to the reviewer who asked for the changes first (see `_route_back`)."""
     post = _lock(post, by)
     screen_post(post)
-    return _fire(post, "resubmit", by=by, args={"at": timezone.now()}, new_revision=True)
+    at = timezone.now()
+    reviewer = _route_back(post, at=at)
+    routing = {"returned_to": reviewer.pk} if reviewer is not None else None
+    post = _fire(post, "resubmit", by=by, args={"at": at}, new_revision=True, data=routing)
+    if reviewer is not None:
+        _tell_returning_reviewer(post, reviewer)
+    return post
+
+
+def _route_back(post: Post, *, at) -> User | None:
+    """Reserve a resubmission for the reviewer who asked for the changes, for
+    CLAIM_IDLE_MINUTES, while they are active and still serve the desk (never the author);
+    None (the general pool) otherwise. Only the post's fields are set here; `_fire` saves
+    them with the transition, or nothing at all."""
+    reviewer = post.decided_by if post.state == State.CHANGES_REQUESTED else None
+    if reviewer is None or reviewer.pk == post.author_id or not serves_desk(post, reviewer):
+        post.reserved_for, post.reserved_until = None, None
+        return None
+    post.reserved_for = reviewer
+    post.reserved_until = at + _claim_idle()
+    return reviewer
+
+
+def _tell_returning_reviewer(post: Post, reviewer: User) -> None:
+    with speaking_to(reviewer):
+        notify_on_commit(
+            user=reviewer,
+            subject=_("“%(title)s” was resubmitted and is back with you") % {"title": post.title},
+            template="post_returned",
+            context={
+                "title": post.title,
+                "until": _time(post.reserved_until, reviewer),
+                "url": post.get_absolute_url(),
+            },
+        )
 
 
 @transaction.atomic
@@ -410,6 +470,209 @@ def _revoke_live_copies(original: Post, *, by: User, reason: ReasonCode) -> None
             revoked.append(_fire(copy, "revoke", by=by, args=args, note=note, reason_code=reason))
 
 
+# --- the queue's keeping: escalation, idle claims, returned posts --------------------------
+
+ESCALATED_OVERDUE = system_text(
+    gettext_noop("Past its deadline: escalated to the senior reviewers.")
+)
+RELEASED_IDLE = system_text(gettext_noop("The claim was left idle; released back to the queue."))
+
+
+@transaction.atomic
+def post_escalate(*, post: Post, by: User, note: str) -> Post:
+    """A reviewer of the post's desk (never its author) sends a waiting post to the senior
+    reviewers, with a note. The post's state does not change, and it still needs a decision
+    like any other: escalation only moves it to the front of the queue and tells the seniors."""
+    note = required_text(note, _("Say why the post needs a senior reviewer."))
+    post = _lock(post, by)
+    if post.state not in QUEUE_STATES:
+        raise Conflict(
+            _("This post is %(state)s; it cannot be escalated now.")
+            % {"state": state_in_sentence(post.state)}
+        )
+    if not may_escalate(post, by):
+        raise PermissionDenied(_("You may not escalate this post."))
+    if post.escalated_at is not None:
+        raise Conflict(_("This post has already been escalated."))
+    return _escalate(post, by=by, note=note, data={"automatic": False})
+
+
+def posts_escalate_overdue(*, limit: int | None = None) -> int:
+    """Escalate waiting posts past their deadline (beat). Each post in its own transaction;
+    running this twice escalates each post once. Returns how many it escalated."""
+    limit = limit or settings.QUEUE_SWEEP_BATCH
+    overdue = (
+        Post.objects.filter(
+            state__in=QUEUE_STATES, escalated_at__isnull=True, due_at__lte=timezone.now()
+        )
+        .order_by("due_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return sum(_each(post_escalate_overdue, pk) for pk in list(overdue))
+
+
+@transaction.atomic
+def post_escalate_overdue(*, post_id: int) -> bool:
+    """Escalate this post if it still waits, past its deadline and not yet escalated. A post
+    someone holds the lock on (being decided this moment) is left for the next run."""
+    post = (
+        Post.objects.select_for_update(no_key=True, skip_locked=True, of=("self",))
+        .select_related("desk", "author", "current_revision")
+        .filter(
+            pk=post_id,
+            state__in=QUEUE_STATES,
+            escalated_at__isnull=True,
+            due_at__lte=timezone.now(),
+        )
+        .first()
+    )
+    if post is None:
+        return False
+    _escalate(
+        post,
+        by=None,
+        note=ESCALATED_OVERDUE,
+        data={"automatic": True, "due_at": post.due_at.isoformat()},
+    )
+    return True
+
+
+def _escalate(post: Post, *, by: User | None, note: str, data: dict) -> Post:
+    post.escalated_at = timezone.now()
+    post.save(update_fields=["escalated_at", "updated_at"])
+    _audit(post, action="post.escalate", actor=by, from_state=post.state, note=note, data=data)
+    _tell_seniors(post, by=by, note=note)
+    return post
+
+
+def _tell_seniors(post: Post, *, by: User | None, note: str) -> None:
+    """Every senior reviewer of the post's desk, in their own language; never the post's
+    author, nor whoever escalated it."""
+    from approvals.selectors import senior_reviewers_for
+
+    excluding = (post.author_id,) if by is None else (post.author_id, by.pk)
+    for senior in senior_reviewers_for(desk=post.desk, excluding=excluding):
+        with speaking_to(senior):
+            notify_on_commit(
+                user=senior,
+                subject=_("Escalated: “%(title)s”") % {"title": post.title},
+                template="post_escalated",
+                context={
+                    "title": post.title,
+                    "desk": post.desk.local_name,
+                    "by": by.name if by is not None else "",
+                    "note": note if by is not None else "",
+                    "deadline": _time(post.deadline, senior),
+                    "url": post.get_absolute_url(),
+                },
+            )
+
+
+def claims_release_idle(*, limit: int | None = None) -> int:
+    """Release claims older than CLAIM_IDLE_MINUTES (beat), and return lapsed reservations to
+    the pool. Returns how many claims it released."""
+    limit = limit or settings.QUEUE_SWEEP_BATCH
+    cutoff = timezone.now() - _claim_idle()
+    idle = (
+        Post.objects.filter(state=State.UNDER_REVIEW, claimed_at__lt=cutoff)
+        .order_by("claimed_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    released = sum(_each(post_release_idle, pk) for pk in list(idle))
+    reservations_lapse()
+    return released
+
+
+@transaction.atomic
+def post_release_idle(*, post_id: int) -> bool:
+    """The release transition, by the system: the claim on this post has been idle longer
+    than CLAIM_IDLE_MINUTES. A post being decided this moment is locked, so it is skipped;
+    a post decided a moment ago is no longer under review, so it is left alone."""
+    cutoff = timezone.now() - _claim_idle()
+    post = (
+        Post.objects.select_for_update(no_key=True, skip_locked=True, of=("self",))
+        .select_related("claimed_by", "author", "current_revision")
+        .filter(pk=post_id, state=State.UNDER_REVIEW, claimed_at__lt=cutoff)
+        .first()
+    )
+    if post is None:
+        return False
+    reviewer, claimed_at = post.claimed_by, post.claimed_at
+    post.release()  # the same transition as a reviewer's release; the system may always
+    post.save()
+    metrics.decision_made("release")
+    _audit(
+        post,
+        action="post.release",
+        actor=None,
+        from_state=State.UNDER_REVIEW,
+        note=RELEASED_IDLE,
+        data={
+            "automatic": True,
+            "claimed_by": reviewer.pk,
+            "claimed_at": claimed_at.isoformat(),
+        },
+    )
+    with speaking_to(reviewer):
+        notify_on_commit(
+            user=reviewer,
+            subject=_("Your claim on “%(title)s” was released") % {"title": post.title},
+            template="claim_released",
+            context={
+                "title": post.title,
+                "claimed_at": _time(claimed_at, reviewer),
+                "url": post.get_absolute_url(),
+            },
+        )
+    return True
+
+
+def reservations_lapse() -> int:
+    """Return to the pool the resubmissions whose reviewer did not claim them in time, is
+    no longer active, or no longer serves the desk. (Queue and claim next already ignore a
+    reservation past its time; this also catches the reviewer who left.)"""
+    now = timezone.now()
+    lapsed = 0
+    reserved = Post.objects.filter(reserved_for__isnull=False).select_related("reserved_for")
+    for post in reserved:
+        reviewer = post.reserved_for
+        if (
+            post.state == State.SUBMITTED
+            and post.reserved_until is not None
+            and post.reserved_until > now
+            and reviewer.is_active
+            and serves_desk(post, reviewer)
+        ):
+            continue
+        lapsed += Post.objects.filter(
+            pk=post.pk, reserved_for=reviewer, reserved_until=post.reserved_until
+        ).update(reserved_for=None, reserved_until=None)
+    return lapsed
+
+
+def _each(service, post_id: int) -> bool:
+    """One post of a sweep: a post that fails is logged and left for the next run, so one
+    bad row never stops the sweep of the others."""
+    try:
+        return service(post_id=post_id)
+    except Exception:
+        log.exception("%s failed for post %s", service.__name__, post_id)
+        return False
+
+
+def _claim_idle() -> timedelta:
+    return timedelta(minutes=settings.CLAIM_IDLE_MINUTES)
+
+
+def _time(at, reader: User | None = None) -> str:
+    """A moment as the reader writes it: the active language, the reader's time zone (else
+    the active one: a page's reader's)."""
+    if at is None:
+        return ""
+    zone = zone_for(reader) if reader is not None else timezone.get_current_timezone()
+    return date_format(timezone.localtime(at, zone), "DATETIME_FORMAT")
+
+
 # --- the shared steps ---------------------------------------------------------------------
 
 
@@ -466,10 +729,12 @@ def _fire(
     note: str = "",
     reason_code: ReasonCode | None = None,
     new_revision: bool = False,
+    data: dict | None = None,
 ) -> Post:
     """Check, fire and record one transition on a locked post.
 
-    `args` go to the transition method; `note` and `reason_code` go to the audit entry.
+    `args` go to the transition method; `note`, `reason_code` and `data` go to the audit
+    entry.
     The checks run in the order that gives the most useful answer: a post that moved on
     (409, naming who moved it), then who may act (403), then what the transition needs (400).
     """
@@ -497,6 +762,8 @@ def _fire(
         if new_revision
         else None
     )
+    if data:
+        screening = {**(screening or {}), **data}
     # Last: appending to the audit chain holds its head until the commit.
     _audit(
         post,

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from approvals import enforcement, retention
+from approvals import enforcement, retention, services
 from approvals.health import heartbeat
 from approvals.platform import delivery
 
@@ -43,3 +43,16 @@ def prune_old_records() -> dict:
 def continue_takedown(takedown_id: int) -> int:
     """Revoke the next chunk of an account's live posts; queues itself for the one after."""
     return enforcement.takedown_continue(takedown_id=takedown_id)
+
+
+@shared_task(ignore_result=True)
+def escalate_overdue_posts() -> int:
+    """Beat: escalate waiting posts past their deadline to the senior reviewers (once each)."""
+    return services.posts_escalate_overdue()
+
+
+@shared_task(ignore_result=True)
+def release_idle_claims() -> int:
+    """Beat: release claims idle longer than CLAIM_IDLE_MINUTES; return lapsed reservations
+    of resubmissions to the pool."""
+    return services.claims_release_idle()

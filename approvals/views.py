@@ -25,7 +25,7 @@ from approvals.diff import revision_changes
 from approvals.exceptions import ServiceError, TransitionRefused
 from approvals.models import QUEUE_STATES, Post, State, state_in_sentence
 from approvals.pagination import window_page
-from approvals.permissions import may_view, serves_desk
+from approvals.permissions import may_escalate, may_view, serves_desk
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,11 @@ ACTIONS: dict[str, Action] = {
     ),
     "reclassify": Action(
         services.post_reclassify, gettext_lazy("Category changed."), f.ReclassifyForm
+    ),
+    "escalate": Action(
+        services.post_escalate,
+        gettext_lazy("Escalated: the senior reviewers have been told."),
+        f.EscalateForm,
     ),
 }
 
@@ -213,6 +218,9 @@ def _render_post(
         "post": post,
         "actions": selectors.available_actions(post=post, user=user),
         "can_reclassify": post.state in QUEUE_STATES and serves_desk(post, user),
+        "can_escalate": (
+            post.state in QUEUE_STATES and post.escalated_at is None and may_escalate(post, user)
+        ),
         # Only reviewers see what screening found; nobody sees a post they may not read.
         "show_screening": post.author_id != user.pk and post.screening_score is not None,
         "original": original if original is not None and may_view(original, user) else None,
@@ -241,6 +249,7 @@ def _visible_post(request: HttpRequest, pk: int) -> Post:
             "reason_code",
             "current_revision",
             "repost_of",
+            "reserved_for",
         ),
         pk=pk,
     )
@@ -294,7 +303,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def claim_next(request: HttpRequest) -> HttpResponse:
-    """Claim the waiting post with the nearest deadline and open it."""
+    """Claim the first post the reviewer may take, in queue order, and open it."""
     if not holds(request.user, "approvals.review_post"):
         raise PermissionDenied(_("The review queue is for reviewers."))
     post = services.post_claim_next(by=request.user)

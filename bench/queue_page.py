@@ -22,8 +22,8 @@ def _generate(posts: int, author_id: int, claimer_id: int, desk_ids: list[int]) 
         cursor.execute(
             """
             INSERT INTO approvals_post (author_id, desk_id, title, body, category, state,
-                claimed_by_id, claimed_at, submitted_at, created_at, updated_at,
-                decision_note, appeal_statement, external_id, screening_matches)
+                claimed_by_id, claimed_at, submitted_at, due_at, priority_at, created_at,
+                updated_at, decision_note, appeal_statement, external_id, screening_matches)
             SELECT %(author)s, (%(desks)s)[1 + floor(d * array_length(%(desks)s, 1))::int],
                    'Post ' || n, 'Body of post ' || n, 'news',
                    CASE WHEN s < 0.02 THEN 'submitted' WHEN s < 0.03 THEN 'under_review'
@@ -31,6 +31,8 @@ def _generate(posts: int, author_id: int, claimer_id: int, desk_ids: list[int]) 
                    CASE WHEN s >= 0.02 AND s < 0.03 THEN %(claimer)s END,
                    CASE WHEN s >= 0.02 AND s < 0.03 THEN now() END,
                    now() - make_interval(secs => %(posts)s - n),
+                   now() - make_interval(secs => %(posts)s - n) + interval '24 hours',
+                   now() - make_interval(secs => %(posts)s - n) + interval '24 hours',
                    now(), now(), '', '', '', '[]'
             FROM (SELECT n, random() AS d, random() AS s
                   FROM generate_series(1, %(posts)s) AS n) AS g

@@ -233,6 +233,16 @@ CELERY_BEAT_SCHEDULE = {
     },
     "record-lapsed-strikes": {"task": "accounts.tasks.record_lapsed_strikes", "schedule": 3600.0},
     "prune-old-records": {"task": "approvals.tasks.prune_old_records", "schedule": 3600.0},
+    # The queue's keeping: escalate posts past their deadline, release idle claims, return
+    # lapsed reservations to the pool (approvals.tasks).
+    "escalate-overdue-posts": {
+        "task": "approvals.tasks.escalate_overdue_posts",
+        "schedule": env.float("QUEUE_SWEEP_SECONDS", default=60.0),
+    },
+    "release-idle-claims": {
+        "task": "approvals.tasks.release_idle_claims",
+        "schedule": env.float("QUEUE_SWEEP_SECONDS", default=60.0),
+    },
 }
 
 if REDIS_URL:  # shared by every process: API throttling counts across gunicorn workers
@@ -363,6 +373,15 @@ IDENTITY_HASH_KEY = env("IDENTITY_HASH_KEY", default="")
 # database, and keep it: entries written under another key no longer verify.
 AUDIT_CHAIN_KEY = env("AUDIT_CHAIN_KEY", default="")
 REVIEW_QUEUE_PAGE_SIZE = env.int("REVIEW_QUEUE_PAGE_SIZE", default=25)
+# The queue's order (approvals.priority): screening brings a post forward by this many hours
+# per point of its score, counting at most this many points.
+QUEUE_SCREENING_HOURS_PER_POINT = env.float("QUEUE_SCREENING_HOURS_PER_POINT", default=2.0)
+QUEUE_SCREENING_MAX_POINTS = env.float("QUEUE_SCREENING_MAX_POINTS", default=3.0)
+# A claim left this long is released back to the queue (the reviewer is told); a resubmission
+# waits this long for the reviewer who asked for the changes before anyone may take it.
+CLAIM_IDLE_MINUTES = env.float("CLAIM_IDLE_MINUTES", default=60.0)
+# Each beat run escalates and releases at most this many posts (the next run goes on).
+QUEUE_SWEEP_BATCH = env.int("QUEUE_SWEEP_BATCH", default=200)
 # Screening: a post filed as "other" whose score (the weights of the watched terms and news
 # sources it matches, approvals.screening) reaches this goes to review as news.
 SCREENING_THRESHOLD = env.float("SCREENING_THRESHOLD", default=1.0)

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.db.models import F
 from django.utils import timezone
 
 from approvals import selectors, services
@@ -18,7 +19,15 @@ QUEUE = "/review/"
 
 
 def _age(post: Post, hours: float) -> None:
-    Post.objects.filter(pk=post.pk).update(submitted_at=timezone.now() - timedelta(hours=hours))
+    """As if the post had been submitted `hours` ago (its deadline and place in the queue,
+    set at submission, move with it)."""
+    post = Post.objects.get(pk=post.pk)
+    shift = timezone.now() - timedelta(hours=hours) - post.submitted_at
+    Post.objects.filter(pk=post.pk).update(
+        submitted_at=F("submitted_at") + shift,
+        due_at=F("due_at") + shift,
+        priority_at=F("priority_at") + shift,
+    )
 
 
 def test_the_queue_shows_each_deadline_and_marks_the_close_and_the_late(
