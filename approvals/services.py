@@ -22,6 +22,7 @@ from accounts.validation import required_text
 from approvals import metrics
 from approvals.audit import audit_record
 from approvals.conditions import unmet_conditions
+from approvals.embargo import embargo_check
 from approvals.exceptions import Conflict, DuplicateExternalId, ServiceError, TransitionRefused
 from approvals.models import (
     CONTENT_HASH_ALGORITHM,
@@ -43,6 +44,8 @@ from approvals.permissions import is_author, is_claimer, may_view, serves_desk
 from approvals.platform.links import UNKNOWN_AUTHOR, linked_account
 from approvals.platform.services import post_event_record
 from approvals.screening import screen_post
+from approvals.second_review import second_review_sample
+from approvals.timestamps import wire_time
 
 # The platform hears about a post when it reaches one of these states.
 POST_EVENTS = {
@@ -313,12 +316,16 @@ def post_release(*, post: Post, by: User) -> Post:
 
 
 @transaction.atomic
-def post_approve(*, post: Post, by: User, note: str = "") -> Post:
+def post_approve(*, post: Post, by: User, note: str = "", not_before=None) -> Post:
+    """`not_before`: an embargo (approvals.embargo); the platform hears of it at once."""
+    not_before = embargo_check(not_before)
     post = _lock(post, by)
     note = note.strip()
-    return _fire(
-        post, "approve", by=by, args={"by": by, "at": timezone.now(), "note": note}, note=note
-    )
+    args = {"by": by, "at": timezone.now(), "note": note, "not_before": not_before}
+    data = {"not_before": wire_time(not_before)} if not_before else None
+    post = _fire(post, "approve", by=by, args=args, note=note, data=data)
+    second_review_sample(post=post)
+    return post
 
 
 @transaction.atomic
@@ -327,7 +334,9 @@ def post_reject(*, post: Post, by: User, reason_code: str, note: str) -> Post:
     note = required_text(note, _("Tell the author why the post was rejected."))
     post = _lock(post, by)
     args = {"by": by, "at": timezone.now(), "reason_code": reason, "note": note}
-    return _fire(post, "reject", by=by, args=args, note=note, reason_code=reason)
+    post = _fire(post, "reject", by=by, args=args, note=note, reason_code=reason)
+    second_review_sample(post=post)
+    return post
 
 
 @transaction.atomic
@@ -335,7 +344,9 @@ def post_request_changes(*, post: Post, by: User, note: str) -> Post:
     note = required_text(note, _("Tell the author what to change."))
     post = _lock(post, by)
     args = {"by": by, "at": timezone.now(), "note": note}
-    return _fire(post, "request_changes", by=by, args=args, note=note)
+    post = _fire(post, "request_changes", by=by, args=args, note=note)
+    second_review_sample(post=post)
+    return post
 
 
 @transaction.atomic
@@ -466,10 +477,11 @@ def _fire(
     note: str = "",
     reason_code: ReasonCode | None = None,
     new_revision: bool = False,
+    data: dict | None = None,
 ) -> Post:
     """Check, fire and record one transition on a locked post.
 
-    `args` go to the transition method; `note` and `reason_code` go to the audit entry.
+    `args` go to the transition method; `note`, `reason_code` and `data` go to the audit entry.
     The checks run in the order that gives the most useful answer: a post that moved on
     (409, naming who moved it), then who may act (403), then what the transition needs (400).
     """
@@ -495,7 +507,7 @@ def _fire(
     screening = (
         {"screening_score": post.screening_score, "screening_matches": post.screening_matches}
         if new_revision
-        else None
+        else {}
     )
     # Last: appending to the audit chain holds its head until the commit.
     _audit(
@@ -505,7 +517,7 @@ def _fire(
         from_state=from_state,
         reason_code=reason_code,
         note=note,
-        data=screening,
+        data={**screening, **(data or {})},
     )
     return post
 
@@ -548,6 +560,7 @@ def _publish(post: Post) -> None:
             "reason_code": post.reason_code.code if post.reason_code else None,
             "note": post.decision_note,
             "decided_at": post.decided_at,
+            "not_before": post.embargoed_until,
         },
     )
 

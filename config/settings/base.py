@@ -363,6 +363,13 @@ IDENTITY_HASH_KEY = env("IDENTITY_HASH_KEY", default="")
 # database, and keep it: entries written under another key no longer verify.
 AUDIT_CHAIN_KEY = env("AUDIT_CHAIN_KEY", default="")
 REVIEW_QUEUE_PAGE_SIZE = env.int("REVIEW_QUEUE_PAGE_SIZE", default=25)
+# Quality: this share (0 to 1) of decisions (approve, reject, request changes) gets a blind
+# second review by another reviewer of the desk, picked by a hash of the post and revision.
+SECOND_REVIEW_SHARE = env.float("SECOND_REVIEW_SHARE", default=0.05)
+if not 0 <= SECOND_REVIEW_SHARE <= 1:
+    raise ValueError("SECOND_REVIEW_SHARE must be between 0 and 1.")
+# Embargo: an approval may say "not before" a time at most this many days ahead.
+EMBARGO_MAX_DAYS = env.int("EMBARGO_MAX_DAYS", default=30)
 # Screening: a post filed as "other" whose score (the weights of the watched terms and news
 # sources it matches, approvals.screening) reaches this goes to review as news.
 SCREENING_THRESHOLD = env.float("SCREENING_THRESHOLD", default=1.0)
