@@ -11,7 +11,7 @@ import time_machine
 import yaml
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from rest_framework.test import APIClient
 from standardwebhooks.webhooks import Webhook
 
@@ -26,6 +26,12 @@ pytestmark = pytest.mark.django_db
 
 WIRE_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    with translation.override("en"):  # the messages below are matched in English
+        yield
 
 
 @pytest.fixture
