@@ -111,7 +111,7 @@ class SecondReviewForm(forms.Form):
     """The second reviewer's own decision (they do not see the first one)."""
 
     decision = forms.ChoiceField(
-        label=_("Your decision"),
+        label=_("Decision"),
         choices=ReviewDecision.choices,
         widget=forms.RadioSelect,
         error_messages={"required": _("Choose a decision.")},

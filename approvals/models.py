@@ -932,6 +932,15 @@ class SecondReview(ConcurrentTransitionMixin, models.Model):
     def is_open(self) -> bool:
         return self.state in OPEN_SECOND_REVIEW_STATES
 
+    @property
+    def first_decision_label(self) -> str:
+        """The first decision as taken ("Approved"), the post state's own label."""
+        return str(State(self.first_decision).label)
+
+    @property
+    def decision_label(self) -> str:
+        return str(State(self.decision).label) if self.decision else ""
+
     def agrees(self, decision: str, reason_code) -> bool:
         """The same decision; for a rejection, also the same reason."""
         if decision != self.first_decision:

@@ -11,12 +11,13 @@ from datetime import datetime
 from django.db.models import Count, Q, QuerySet
 
 from accounts.models import User
+from accounts.roles import holds
 from approvals.models import (
     OPEN_SECOND_REVIEW_STATES,
     Post,
-    ReviewDecision,
     SecondReview,
     SecondReviewState,
+    State,
 )
 from approvals.permissions import may_second_review, served_desk_ids
 
@@ -41,6 +42,9 @@ BLIND_FIELDS = (
     "revision__title",
     "revision__body",
 )
+
+# The states a sampled decision leaves a post in.
+DECIDED_AS_SAMPLED = (State.APPROVED, State.REJECTED, State.CHANGES_REQUESTED)
 
 DONE_STATES = (SecondReviewState.AGREED, SecondReviewState.DISAGREED, SecondReviewState.RESOLVED)
 
@@ -98,10 +102,24 @@ def disagreements(*, user: User) -> QuerySet[SecondReview]:
 
 
 def blind_second_review_for(*, post: Post, user: User) -> SecondReview | None:
-    """An open second review of `post` the user could take or has taken: while it is open, the
-    post's own page (its decision, reviewer, note, history) is not for them."""
+    """An open second review of `post` the user could take or has taken: while it is open and
+    the post still stands as decided, the post's own page (its decision, reviewer, note,
+    history) is not for them.
+
+    Not for senior reviewers: they need the post page to take a post down or decide its appeal.
+    Nor once the post has moved on (resubmitted, appealed, revoked): its page is where the next
+    step is taken."""
     if post.author_id == user.pk or post.desk_id not in served_desk_ids(user):
         return None
+    if post.state not in DECIDED_AS_SAMPLED or holds(user, "approvals.revoke_post"):
+        return None
+    reviews = SecondReview.objects.filter(
+        post=post, revision_id=post.current_revision_id, state__in=OPEN_SECOND_REVIEW_STATES
+    ).only("id", "desk_id", "author_id", "first_reviewer_id", "reviewer_id", "state")
+    for review in reviews:
+        if may_second_review(review, user) and review.reviewer_id in (None, user.pk):
+            return review
+    return None
     for review in SecondReview.objects.filter(post=post, state__in=OPEN_SECOND_REVIEW_STATES).only(
         "id", "desk_id", "author_id", "first_reviewer_id", "reviewer_id", "state"
     ):
@@ -161,7 +179,7 @@ def agreement_rates(*, since: datetime | None = None) -> AgreementRates:
         .annotate(reviewed=Count("id"), agreed=agreed)
         .order_by("first_reviewer__display_name", "first_reviewer_id")
     ]
-    labels = dict(ReviewDecision.choices)
+    labels = dict(State.choices)  # "Approved", "Changes requested"
     by_reason = []
     rows = (
         done.values(

@@ -451,7 +451,7 @@ def test_agreement_rates_per_reviewer_and_per_reason(
     by_reviewer = {a.label: (a.reviewed, a.agreed, a.rate) for a in rates.by_reviewer}
     assert by_reviewer == {"Rita Reviewer": (2, 1, 0.5), "Tess Third": (1, 1, 1.0)}
     by_reason = {a.label: (a.reviewed, a.agreed) for a in rates.by_reason}
-    assert by_reason == {"Approve": (1, 0), "Rumour or unverified claim": (2, 2)}
+    assert by_reason == {"Approved": (1, 0), "Rumour or unverified claim": (2, 2)}
     assert (rates.overall.reviewed, rates.overall.agreed) == (3, 2)
     assert (rates.waiting, rates.to_resolve) == (1, 1)
 
@@ -465,7 +465,7 @@ def test_quality_page_is_for_seniors_and_operators(
 
     client.force_login(senior)
     page = client.get(reverse("approvals:quality")).content.decode()
-    assert "Rita Reviewer" in page and "Approve" in page and "0 %" in page
+    assert "Rita Reviewer" in page and "Approved" in page and "0 %" in page
 
     operator = UserFactory(username="olga", roles=[Role.OPERATOR])
     client.force_login(operator)
@@ -482,3 +482,26 @@ def test_quality_page_in_chinese(every_decision, client, author, reviewer, secon
     finally:
         translation.activate("en")  # the request left Chinese active in this thread
     assert "一致率" in page and "批准" in page
+
+
+def test_post_page_stays_open_to_a_senior_who_may_take_it_down(
+    every_decision, client, author, reviewer, senior
+):
+    post, _review = _approved_and_sampled(author, reviewer)
+    client.force_login(senior)
+    page = client.get(post.get_absolute_url())
+    assert page.status_code == 200 and "Revoke, with its live reposts" in page.content.decode()
+
+
+def test_post_page_opens_again_once_the_post_is_resubmitted(
+    every_decision, client, author, reviewer, second_reviewer
+):
+    post = services.post_request_changes(
+        post=_claimed(author, reviewer), by=reviewer, note="Name the source."
+    )
+    post.body += " Source: the port authority."
+    post.save()
+    services.post_resubmit(post=post, by=author)
+    client.force_login(second_reviewer)
+    response = client.get(post.get_absolute_url())
+    assert response.status_code == 200  # where the resubmission is claimed and decided
