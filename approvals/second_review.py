@@ -107,6 +107,8 @@ def second_review_decide(
         if reason is None:
             raise ValidationError({"reason_code": _("Choose one of the listed reasons.")})
     note = note.strip()
+    if note:
+        note = required_text(note, "")  # refuses null characters, as every note does
     review = _lock(review)
     if _may_fire(review, "decide", by) and not review.agrees(decision, reason) and not note:
         raise ValidationError({"note": _("Say why you decide this way; a senior will read it.")})

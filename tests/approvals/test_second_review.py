@@ -505,3 +505,21 @@ def test_post_page_opens_again_once_the_post_is_resubmitted(
     client.force_login(second_reviewer)
     response = client.get(post.get_absolute_url())
     assert response.status_code == 200  # where the resubmission is claimed and decided
+
+
+def test_a_note_with_a_null_character_is_refused_not_a_server_error(
+    every_decision, client, author, reviewer, second_reviewer
+):
+    _post, review = _approved_and_sampled(author, reviewer)
+    review = sr.second_review_claim(review=review, by=second_reviewer)
+    with pytest.raises(ValidationError):
+        sr.second_review_decide(
+            review=review, by=second_reviewer, decision="approved", note="a\x00b"
+        )
+    client.force_login(second_reviewer)
+    response = client.post(
+        reverse("approvals:second_review_action", args=[review.pk, "decide"]),
+        {"decision": "rejected", "reason_code": "rumour", "note": "a\x00b"},
+    )
+    assert response.status_code == 200
+    assert SecondReview.objects.get(pk=review.pk).state == SecondReviewState.CLAIMED
