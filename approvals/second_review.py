@@ -162,11 +162,7 @@ def second_review_resolve(
 
 
 def _lock(review: SecondReview) -> SecondReview:
-    return (
-        SecondReview.objects.select_for_update(no_key=True, of=("self",))
-        .select_related("reviewer")
-        .get(pk=review.pk)
-    )
+    return SecondReview.objects.select_for_update(no_key=True).get(pk=review.pk)
 
 
 def _may_fire(review: SecondReview, name: str, by: User) -> bool:
@@ -189,7 +185,9 @@ def _fire(review: SecondReview, name: str, *, by: User, args: dict, note: str = 
 
 def _conflict(review: SecondReview, by: User) -> Conflict:
     if review.state == SecondReviewState.CLAIMED and review.reviewer_id != by.pk:
-        return Conflict(_("Already claimed by %(name)s.") % {"name": review.reviewer.name})
+        # Read afresh: a join made before waiting on the row lock shows the row as it was.
+        claimer = User.objects.get(pk=review.reviewer_id)
+        return Conflict(_("Already claimed by %(name)s.") % {"name": claimer.name})
     if review.state == SecondReviewState.RESOLVED:
         return Conflict(_("This second review has been resolved already."))
     if review.state in (SecondReviewState.AGREED, SecondReviewState.DISAGREED):

@@ -523,3 +523,27 @@ def test_a_note_with_a_null_character_is_refused_not_a_server_error(
     )
     assert response.status_code == 200
     assert SecondReview.objects.get(pk=review.pk).state == SecondReviewState.CLAIMED
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_reviewers_claiming_one_second_review_exactly_one_wins(
+    settings, author, reviewer, second_reviewer, senior
+):
+    from tests.approvals.test_races import _race
+
+    settings.SECOND_REVIEW_SHARE = 1.0
+    for _ in range(5):
+        _post, review = _approved_and_sampled(author, reviewer)
+        results = _race(
+            lambda r=review: sr.second_review_claim(review=r, by=second_reviewer),
+            lambda r=review: sr.second_review_claim(review=r, by=senior),
+        )
+        winners = [r for r in results if isinstance(r, SecondReview)]
+        losers = [r for r in results if isinstance(r, sr.Conflict)]
+        assert len(winners) == 1 and len(losers) == 1, results
+        assert losers[0].message == f"Already claimed by {winners[0].reviewer.name}."
+        claims = AuditEntry.objects.filter(
+            action="second_review.claim", data__second_review=review.pk
+        )
+        assert claims.count() == 1
