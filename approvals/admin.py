@@ -118,6 +118,7 @@ class PostAdmin(admin.ModelAdmin):
         "decided_at",
         "reason_code",
         "decision_note",
+        "not_before",
         "appealed_at",
         "appeal_statement",
         "submitted_at",

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from approvals.models import Category, Desk, Post, ReasonCode, State
+from approvals.models import Category, Desk, Post, ReasonCode, Resolution, ReviewDecision, State
 
 
 class PostForm(forms.ModelForm):
@@ -28,6 +28,19 @@ class NoteForm(forms.Form):
 class OptionalNoteForm(forms.Form):
     note = forms.CharField(
         label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ApproveForm(OptionalNoteForm):
+    not_before = forms.DateTimeField(
+        label=_("Not before (optional)"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=_(
+            "An embargo, in your time zone: the platform is told at once and publishes the post "
+            "only after this time. Leave empty to publish at once."
+        ),
+        error_messages={"invalid": _("Enter a date and time, such as 2026-12-01 09:00.")},
     )
 
 
@@ -100,3 +113,52 @@ class QueueFilterForm(forms.Form):
     def __init__(self, *args, desks, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["desk"].queryset = desks
+
+
+class SecondReviewForm(forms.Form):
+    """The second reviewer's own decision (they do not see the first one)."""
+
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=ReviewDecision.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose a decision.")},
+    )
+    reason_code = forms.ChoiceField(
+        label=_("Reason (for a rejection)"), choices=_reason_choices, required=False
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("For the senior reviewer, if your decision differs from the first one."),
+    )
+
+
+class ResolveForm(forms.Form):
+    resolution = forms.ChoiceField(
+        label=_("Which decision is right?"),
+        choices=Resolution.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose which decision is right.")},
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Explain the resolution.")},
+    )
+    revoke_reason_code = forms.ChoiceField(
+        label=_("Take the post down, for this reason"),
+        required=False,
+        help_text=_("Only when the second reviewer was right that the post should not go out."),
+    )
+
+    def __init__(self, *args, can_revoke: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if can_revoke:
+            self.fields["revoke_reason_code"].choices = [
+                ("", _("Leave it up")),
+                *[(r.code, r.local_label) for r in ReasonCode.objects.filter(active=True)],
+            ]
+        else:
+            del self.fields["revoke_reason_code"]

@@ -273,6 +273,12 @@ class Post(ConcurrentTransitionMixin, models.Model):
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    not_before = models.DateTimeField(
+        _("not before"),
+        null=True,
+        blank=True,
+        help_text=_("An embargo set with the approval: the platform publishes only after it."),
+    )
 
     # The queue (approvals.priority): set when the post enters it (submit, resubmit).
     due_at = models.DateTimeField(
@@ -472,6 +478,11 @@ class Post(ConcurrentTransitionMixin, models.Model):
         return self.content_hash() != self.repost_of.content_hash()
 
     @property
+    def embargoed_until(self):
+        """The approval's "not before" time while the post stands approved, else None."""
+        return self.not_before if self.state == State.APPROVED else None
+
+    @property
     def is_editable(self) -> bool:
         return self.state in (State.DRAFT, State.CHANGES_REQUESTED)
 
@@ -515,13 +526,14 @@ class Post(ConcurrentTransitionMixin, models.Model):
         self.claimed_by = None
         self.claimed_at = None
 
-    def _decide(self, *, by, at, note="", reason_code=None):
+    def _decide(self, *, by, at, note="", reason_code=None, not_before=None):
         self.claimed_by = None
         self.claimed_at = None
         self.decided_by = by
         self.decided_at = at
         self.decision_note = note
         self.reason_code = reason_code
+        self.not_before = not_before
 
     @transition(
         field=state,
@@ -530,8 +542,8 @@ class Post(ConcurrentTransitionMixin, models.Model):
         conditions=[c.original_not_taken_down],
         permission=p.is_claimer,
     )
-    def approve(self, *, by, at, note=""):
-        self._decide(by=by, at=at, note=note)
+    def approve(self, *, by, at, note="", not_before=None):
+        self._decide(by=by, at=at, note=note, not_before=not_before)
 
     @transition(
         field=state, source=State.UNDER_REVIEW, target=State.REJECTED, permission=p.is_claimer
@@ -811,6 +823,279 @@ class AuditChainHead(models.Model):
         return f"audit head #{self.seq}"
 
 
+# --- quality: the blind second review ------------------------------------------------------
+
+
+class ReviewDecision(models.TextChoices):
+    """A decision on a post, as the first and the second reviewer take it."""
+
+    APPROVED = "approved", _("Approve")
+    REJECTED = "rejected", _("Reject")
+    CHANGES_REQUESTED = "changes_requested", _("Request changes")
+
+
+class SecondReviewState(models.TextChoices):
+    WAITING = "waiting", _("Waiting")
+    CLAIMED = "claimed", _("Claimed")
+    AGREED = "agreed", _("Agreed")
+    DISAGREED = "disagreed", _("Disagreed")
+    RESOLVED = "resolved", _("Resolved")
+
+
+class Resolution(models.TextChoices):
+    FIRST = "first", _("The first decision stands")
+    SECOND = "second", _("The second reviewer is right")
+
+
+OPEN_SECOND_REVIEW_STATES = (SecondReviewState.WAITING, SecondReviewState.CLAIMED)
+
+
+class SecondReview(ConcurrentTransitionMixin, models.Model):
+    """A sampled decision looked at again, blind, by another reviewer of the desk
+    (approvals.second_review). The first decision is copied here when it is taken and never
+    changes; the second reviewer does not see it. A disagreement goes to a senior reviewer.
+    Nothing here changes the post: only a senior's revoke (the usual service) does."""
+
+    post = models.ForeignKey(
+        Post, on_delete=models.PROTECT, related_name="second_reviews", verbose_name=_("post")
+    )
+    revision = models.ForeignKey(
+        Revision, on_delete=models.PROTECT, related_name="+", verbose_name=_("revision")
+    )
+    desk = models.ForeignKey(
+        Desk, on_delete=models.PROTECT, related_name="+", verbose_name=_("desk")
+    )
+    # The post's author, copied so that the database can refuse them as second reviewer (a
+    # trigger checks the copy against the post).
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("author"),
+    )
+    first_decision = models.CharField(
+        _("first decision"), max_length=20, choices=ReviewDecision.choices
+    )
+    first_reason_code = models.ForeignKey(
+        ReasonCode,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("first reason code"),
+    )
+    first_note = models.TextField(_("first note"), blank=True)
+    first_reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("first reviewer"),
+    )
+    first_decided_at = models.DateTimeField(_("first decided at"))
+
+    state = FSMField(
+        verbose_name=_("state"),
+        default=SecondReviewState.WAITING,
+        choices=SecondReviewState.choices,
+        protected=True,
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="second_reviews",
+        verbose_name=_("second reviewer"),
+    )
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    decision = models.CharField(
+        _("second decision"), max_length=20, choices=ReviewDecision.choices, blank=True
+    )
+    reason_code = models.ForeignKey(
+        ReasonCode,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("second reason code"),
+    )
+    note = models.TextField(_("second note"), blank=True)
+    decided_at = models.DateTimeField(_("second decided at"), null=True, blank=True)
+
+    resolution = models.CharField(
+        _("resolution"), max_length=10, choices=Resolution.choices, blank=True
+    )
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("resolved by"),
+    )
+    resolution_note = models.TextField(_("resolution note"), blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    revoked = models.BooleanField(
+        _("revoked"), default=False, help_text=_("The senior took the post down on resolving.")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("second review")
+        verbose_name_plural = _("second reviews")
+        indexes = [
+            models.Index(
+                fields=["desk", "created_at"],
+                name="second_review_open_idx",
+                condition=Q(state__in=["waiting", "claimed"]),
+            ),
+            models.Index(
+                fields=["created_at"],
+                name="second_review_disagreed_idx",
+                condition=Q(state="disagreed"),
+            ),
+        ]
+        constraints = [
+            # One second look per decided revision (a post is decided once per revision).
+            models.UniqueConstraint(fields=["post", "revision"], name="second_review_once"),
+            # Separation of duties, in the database too: never the author, never the first
+            # reviewer; the senior who resolves is none of the three.
+            models.CheckConstraint(
+                condition=~Q(reviewer=F("author")), name="second_reviewer_is_not_author"
+            ),
+            models.CheckConstraint(
+                condition=~Q(reviewer=F("first_reviewer")),
+                name="second_reviewer_is_not_first_reviewer",
+            ),
+            models.CheckConstraint(
+                condition=~Q(resolved_by=F("author"))
+                & ~Q(resolved_by=F("first_reviewer"))
+                & ~Q(resolved_by=F("reviewer")),
+                name="second_review_resolver_is_neither",
+            ),
+            # A reviewer exactly once claimed; a decision exactly once decided.
+            models.CheckConstraint(
+                condition=Q(state="waiting", reviewer__isnull=True)
+                | (~Q(state="waiting") & Q(reviewer__isnull=False)),
+                name="second_review_claimed_iff_reviewer",
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=["waiting", "claimed"], decision="")
+                | (~Q(state__in=["waiting", "claimed"]) & ~Q(decision="")),
+                name="second_review_decided_iff_decision",
+            ),
+        ]
+        triggers = [
+            pgtrigger.Protect(name="second_review_kept", operation=pgtrigger.Delete),
+            # The first decision as it was taken: copied once, never rewritten.
+            pgtrigger.Protect(
+                name="second_review_first_decision_frozen",
+                operation=pgtrigger.Update,
+                condition=pgtrigger.AnyChange(
+                    "post",
+                    "revision",
+                    "desk",
+                    "author",
+                    "first_decision",
+                    "first_reason_code",
+                    "first_note",
+                    "first_reviewer",
+                    "first_decided_at",
+                ),
+            ),
+            # The copied author is the post's author (so the check constraint above means it).
+            pgtrigger.Trigger(
+                name="second_review_author_is_posts",
+                operation=pgtrigger.Insert,
+                when=pgtrigger.Before,
+                func=pgtrigger.Func(
+                    "IF NEW.author_id IS DISTINCT FROM "
+                    "(SELECT author_id FROM approvals_post WHERE id = NEW.post_id) "
+                    "THEN RAISE EXCEPTION 'second review: author is not the post''s author' "
+                    "USING ERRCODE = 'check_violation'; END IF; RETURN NEW;"
+                ),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return _("Second review of %(post)s") % {"post": self.post_id}
+
+    def get_absolute_url(self) -> str:
+        return reverse("approvals:second_review", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_SECOND_REVIEW_STATES
+
+    @property
+    def first_decision_label(self) -> str:
+        """The first decision as taken ("Approved"), the post state's own label."""
+        return str(State(self.first_decision).label)
+
+    @property
+    def decision_label(self) -> str:
+        return str(State(self.decision).label) if self.decision else ""
+
+    def agrees(self, decision: str, reason_code) -> bool:
+        """The same decision; for a rejection, also the same reason."""
+        if decision != self.first_decision:
+            return False
+        if decision == ReviewDecision.REJECTED:
+            return getattr(reason_code, "pk", None) == self.first_reason_code_id
+        return True
+
+    # --- the graph -------------------------------------------------------------------------
+
+    @transition(
+        field=state,
+        source=SecondReviewState.WAITING,
+        target=SecondReviewState.CLAIMED,
+        permission=p.may_second_review,
+    )
+    def claim(self, *, by, at):
+        self.reviewer = by
+        self.claimed_at = at
+
+    @transition(
+        field=state,
+        source=SecondReviewState.CLAIMED,
+        target=SecondReviewState.WAITING,
+        permission=p.is_second_reviewer,
+    )
+    def release(self):
+        self.reviewer = None
+        self.claimed_at = None
+
+    @transition(
+        field=state,
+        source=SecondReviewState.CLAIMED,
+        target=RETURN_VALUE(SecondReviewState.AGREED, SecondReviewState.DISAGREED),
+        permission=p.is_second_reviewer,
+    )
+    def decide(self, *, at, decision, reason_code, note):
+        self.decision = decision
+        self.reason_code = reason_code
+        self.note = note
+        self.decided_at = at
+        if self.agrees(decision, reason_code):
+            return SecondReviewState.AGREED
+        return SecondReviewState.DISAGREED
+
+    @transition(
+        field=state,
+        source=SecondReviewState.DISAGREED,
+        target=SecondReviewState.RESOLVED,
+        permission=p.may_resolve_second_review,
+    )
+    def resolve(self, *, by, at, resolution, note, revoked):
+        self.resolution = resolution
+        self.resolved_by = by
+        self.resolution_note = note
+        self.resolved_at = at
+        self.revoked = revoked
+
+
 # The platform side (API keys, endpoints, the outbox) lives in its own module.
 from approvals.platform.models import (  # noqa: E402
     ApiKey,
@@ -855,7 +1140,11 @@ __all__ = [
     "PlatformAccount",
     "Post",
     "ReasonCode",
+    "Resolution",
+    "ReviewDecision",
     "Revision",
+    "SecondReview",
+    "SecondReviewState",
     "State",
     "Takedown",
     "WatchedTerm",

@@ -147,3 +147,36 @@ def may_view(post: Post, user) -> bool:
         or holds(user, "approvals.decide_appeal")
         or holds(user, "approvals.view_post")
     )
+
+
+# --- the blind second review (approvals.second_review) ------------------------------------
+
+
+def may_second_review(review, user) -> bool:
+    """A reviewer serving the desk who neither wrote the post nor took the first decision
+    (the database agrees: check constraints on approvals.SecondReview)."""
+    return (
+        _is_signed_in(user)
+        and user.pk not in (review.author_id, review.first_reviewer_id)
+        and holds(user, "approvals.review_post")
+        and review.desk_id in served_desk_ids(user)
+    )
+
+
+def is_second_reviewer(review, user) -> bool:
+    """The reviewer holding the second review's claim, while they still may hold it."""
+    return review.reviewer_id == getattr(user, "pk", None) and may_second_review(review, user)
+
+
+def may_resolve_second_review(review, user) -> bool:
+    """A senior reviewer who is neither the author nor one of the two reviewers."""
+    return (
+        _is_signed_in(user)
+        and user.pk not in (review.author_id, review.first_reviewer_id, review.reviewer_id)
+        and holds(user, "approvals.decide_appeal")
+    )
+
+
+def may_see_quality(user) -> bool:
+    """Agreement rates and resolved second reviews: senior reviewers and operators."""
+    return holds(user, "approvals.decide_appeal") or holds(user, "approvals.view_post")

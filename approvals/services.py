@@ -28,6 +28,7 @@ from accounts.validation import required_text
 from approvals import metrics
 from approvals.audit import audit_record
 from approvals.conditions import unmet_conditions
+from approvals.embargo import embargo_check
 from approvals.exceptions import Conflict, DuplicateExternalId, ServiceError, TransitionRefused
 from approvals.models import (
     CONTENT_HASH_ALGORITHM,
@@ -56,6 +57,8 @@ from approvals.permissions import (
 from approvals.platform.links import UNKNOWN_AUTHOR, linked_account
 from approvals.platform.services import post_event_record
 from approvals.screening import screen_post
+from approvals.second_review import second_review_sample
+from approvals.timestamps import wire_time
 
 log = logging.getLogger(__name__)
 
@@ -338,12 +341,16 @@ def post_release(*, post: Post, by: User) -> Post:
 
 
 @transaction.atomic
-def post_approve(*, post: Post, by: User, note: str = "") -> Post:
+def post_approve(*, post: Post, by: User, note: str = "", not_before=None) -> Post:
+    """`not_before`: an embargo (approvals.embargo); the platform hears of it at once."""
+    not_before = embargo_check(not_before)
     post = _lock(post, by)
     note = note.strip()
-    return _fire(
-        post, "approve", by=by, args={"by": by, "at": timezone.now(), "note": note}, note=note
-    )
+    args = {"by": by, "at": timezone.now(), "note": note, "not_before": not_before}
+    data = {"not_before": wire_time(not_before)} if not_before else None
+    post = _fire(post, "approve", by=by, args=args, note=note, data=data)
+    second_review_sample(post=post)
+    return post
 
 
 @transaction.atomic
@@ -352,7 +359,9 @@ def post_reject(*, post: Post, by: User, reason_code: str, note: str) -> Post:
     note = required_text(note, _("Tell the author why the post was rejected."))
     post = _lock(post, by)
     args = {"by": by, "at": timezone.now(), "reason_code": reason, "note": note}
-    return _fire(post, "reject", by=by, args=args, note=note, reason_code=reason)
+    post = _fire(post, "reject", by=by, args=args, note=note, reason_code=reason)
+    second_review_sample(post=post)
+    return post
 
 
 @transaction.atomic
@@ -360,7 +369,9 @@ def post_request_changes(*, post: Post, by: User, note: str) -> Post:
     note = required_text(note, _("Tell the author what to change."))
     post = _lock(post, by)
     args = {"by": by, "at": timezone.now(), "note": note}
-    return _fire(post, "request_changes", by=by, args=args, note=note)
+    post = _fire(post, "request_changes", by=by, args=args, note=note)
+    second_review_sample(post=post)
+    return post
 
 
 @transaction.atomic
@@ -760,7 +771,7 @@ def _fire(
     screening = (
         {"screening_score": post.screening_score, "screening_matches": post.screening_matches}
         if new_revision
-        else None
+        else {}
     )
     if data:
         screening = {**(screening or {}), **data}
@@ -772,7 +783,7 @@ def _fire(
         from_state=from_state,
         reason_code=reason_code,
         note=note,
-        data=screening,
+        data={**screening, **(data or {})},
     )
     return post
 
@@ -815,6 +826,7 @@ def _publish(post: Post) -> None:
             "reason_code": post.reason_code.code if post.reason_code else None,
             "note": post.decision_note,
             "decided_at": post.decided_at,
+            "not_before": post.embargoed_until,
         },
     )
 

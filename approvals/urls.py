@@ -1,6 +1,6 @@
 from django.urls import path
 
-from approvals import search_views, views
+from approvals import quality_views, search_views, views
 
 app_name = "approvals"
 
@@ -15,4 +15,12 @@ urlpatterns = [
     path("review/claim-next/", views.claim_next, name="claim_next"),
     path("review/bulk/", views.bulk_action, name="bulk_action"),
     path("review/appeals/", views.appeals, name="appeals"),
+    path("review/second/", quality_views.second_review_list, name="second_review_list"),
+    path("review/second/<int:pk>/", quality_views.second_review_detail, name="second_review"),
+    path(
+        "review/second/<int:pk>/<slug:action>/",
+        quality_views.second_review_action,
+        name="second_review_action",
+    ),
+    path("review/quality/", quality_views.quality_page, name="quality"),
 ]

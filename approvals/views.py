@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.roles import holds
-from approvals import bulk, selectors, services
+from approvals import bulk, quality, selectors, services
 from approvals import forms as f
 from approvals.conditions import unmet_conditions
 from approvals.diff import revision_changes
@@ -44,7 +44,7 @@ ACTIONS: dict[str, Action] = {
     "appeal": Action(services.post_appeal, gettext_lazy("Appeal sent."), f.AppealForm),
     "claim": Action(services.post_claim, gettext_lazy("Claimed. The post is yours to decide.")),
     "release": Action(services.post_release, gettext_lazy("Released back to the queue.")),
-    "approve": Action(services.post_approve, gettext_lazy("Approved."), f.OptionalNoteForm),
+    "approve": Action(services.post_approve, gettext_lazy("Approved."), f.ApproveForm),
     "reject": Action(services.post_reject, gettext_lazy("Rejected."), f.RejectForm),
     "request_changes": Action(
         services.post_request_changes, gettext_lazy("Changes requested."), f.NoteForm
@@ -137,6 +137,10 @@ def post_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def post_detail(request: HttpRequest, pk: int) -> HttpResponse:
     post = _visible_post(request, pk)
+    blind = quality.blind_second_review_for(post=post, user=request.user)
+    if blind is not None:  # the decision, its reviewer and note are not for them yet
+        messages.info(request, _("This post is in a blind second review you may take."))
+        return redirect(blind)
     return _render_post(request, post)
 
 
@@ -146,6 +150,9 @@ def post_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if action not in ACTIONS:
         raise Http404
     post = _visible_post(request, pk)
+    blind = quality.blind_second_review_for(post=post, user=request.user)
+    if blind is not None:
+        return redirect(blind)
     spec = ACTIONS[action]
     form = spec.form(request.POST, prefix=action) if spec.form else None
     if form is not None and not form.is_valid():

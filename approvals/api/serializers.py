@@ -79,6 +79,14 @@ class PostSerializer(ApiModelSerializer):
     )
     revision = serializers.SerializerMethodField()
     decision = serializers.SerializerMethodField()
+    not_before = Timestamp(
+        source="embargoed_until",
+        read_only=True,
+        allow_null=True,
+        help_text=_(
+            "An embargo on an approved post: publish it only after this time. Null: no embargo."
+        ),
+    )
 
     def get_external_id(self, post: Post) -> str | None:
         platform = self.context.get("platform")
@@ -99,6 +107,7 @@ class PostSerializer(ApiModelSerializer):
             "state",
             "revision",
             "decision",
+            "not_before",
             "submitted_at",
             "updated_at",
         ]

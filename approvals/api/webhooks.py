@@ -51,6 +51,13 @@ class PostEventData(serializers.Serializer):
     reason_code = serializers.CharField(allow_null=True)
     note = serializers.CharField(allow_blank=True)
     decided_at = Moment(allow_null=True)
+    not_before = Moment(
+        allow_null=True,
+        help_text=_(
+            "post.approved only: an embargo. Publish the post only after this time; null: at "
+            "once. Null in every other event."
+        ),
+    )
     author = AuthorData()
 
 

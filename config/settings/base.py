@@ -382,6 +382,13 @@ QUEUE_SCREENING_MAX_POINTS = env.float("QUEUE_SCREENING_MAX_POINTS", default=3.0
 CLAIM_IDLE_MINUTES = env.float("CLAIM_IDLE_MINUTES", default=60.0)
 # Each beat run escalates and releases at most this many posts (the next run goes on).
 QUEUE_SWEEP_BATCH = env.int("QUEUE_SWEEP_BATCH", default=200)
+# Quality: this share (0 to 1) of decisions (approve, reject, request changes) gets a blind
+# second review by another reviewer of the desk, picked by a hash of the post and revision.
+SECOND_REVIEW_SHARE = env.float("SECOND_REVIEW_SHARE", default=0.05)
+if not 0 <= SECOND_REVIEW_SHARE <= 1:
+    raise ValueError("SECOND_REVIEW_SHARE must be between 0 and 1.")
+# Embargo: an approval may say "not before" a time at most this many days ahead.
+EMBARGO_MAX_DAYS = env.int("EMBARGO_MAX_DAYS", default=30)
 # Screening: a post filed as "other" whose score (the weights of the watched terms and news
 # sources it matches, approvals.screening) reaches this goes to review as news.
 SCREENING_THRESHOLD = env.float("SCREENING_THRESHOLD", default=1.0)

@@ -21,3 +21,6 @@ WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True
 LOG_FORMAT = env("LOG_FORMAT", default="plain")
 LOGGING = logging_config(LOG_FORMAT, env("LOG_LEVEL", default="INFO"))
 METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.0.1/32", "::1/128"])
+# No second reviews unless a test asks for them (tests/approvals/test_second_review.py): the
+# sample depends on post ids, and other tests count audit entries.
+SECOND_REVIEW_SHARE = env.float("SECOND_REVIEW_SHARE", default=0.0)
