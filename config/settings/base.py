@@ -232,6 +232,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.float("OUTBOX_SWEEP_SECONDS", default=30.0),
     },
     "record-lapsed-strikes": {"task": "accounts.tasks.record_lapsed_strikes", "schedule": 3600.0},
+    "check-queue-alerts": {
+        "task": "accounts.tasks.check_queue_alerts",
+        "schedule": env.float("QUEUE_ALERT_CHECK_SECONDS", default=300.0),
+    },
     "prune-old-records": {"task": "approvals.tasks.prune_old_records", "schedule": 3600.0},
 }
 
@@ -363,6 +367,11 @@ IDENTITY_HASH_KEY = env("IDENTITY_HASH_KEY", default="")
 # database, and keep it: entries written under another key no longer verify.
 AUDIT_CHAIN_KEY = env("AUDIT_CHAIN_KEY", default="")
 REVIEW_QUEUE_PAGE_SIZE = env.int("REVIEW_QUEUE_PAGE_SIZE", default=25)
+# The navigation's live counts (reviewers' waiting posts, the notification bell): pages poll
+# every LIVE_POLL_SECONDS; each user's counts are cached for LIVE_COUNT_CACHE_SECONDS.
+LIVE_POLL_SECONDS = env.int("LIVE_POLL_SECONDS", default=30)
+LIVE_COUNT_CACHE_SECONDS = env.float("LIVE_COUNT_CACHE_SECONDS", default=5.0)
+NOTIFICATIONS_PAGE_SIZE = env.int("NOTIFICATIONS_PAGE_SIZE", default=25)
 # Screening: a post filed as "other" whose score (the weights of the watched terms and news
 # sources it matches, approvals.screening) reaches this goes to review as news.
 SCREENING_THRESHOLD = env.float("SCREENING_THRESHOLD", default=1.0)
