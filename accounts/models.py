@@ -598,7 +598,7 @@ class InAppNotification(models.Model):
         "post.reject": _("Your post “%(title)s” was rejected."),
         "post.request_changes": _("A reviewer asked for changes to your post “%(title)s”."),
         "post.overturn": _("Your appeal succeeded: “%(title)s” is approved."),
-        "post.uphold": _("Your appeal was decided: the rejection of “%(title)s” stands."),
+        "post.uphold": _("Your appeal was decided: the decision on “%(title)s” stands."),
         "post.revoke": _("Your post “%(title)s” was revoked and taken down."),
         "post.withdraw": _("Your post “%(title)s” was withdrawn."),
         "sanction.warning": _("Your account received a warning."),

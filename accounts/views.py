@@ -17,11 +17,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import i18n as i18n_views
-from django.views.decorators.cache import cache_control
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseStopPolling
@@ -612,7 +612,6 @@ def _live(view):
 
 @require_GET
 @_live
-@cache_control(private=True, max_age=5)
 def live_waiting(request: HttpRequest) -> HttpResponse:
     """The reviewer's waiting count, as a fragment for the navigation; nothing (and no more
     polling) for someone who does not review."""
@@ -620,15 +619,21 @@ def live_waiting(request: HttpRequest) -> HttpResponse:
     if count is None:
         return HttpResponseStopPolling()
     context = {"count": count, "cap": notifications.WAITING_CAP}
-    # No context processors: a fragment needs none of what a page does.
-    return HttpResponse(render_to_string("includes/live_waiting.html", context))
+    return _fragment("includes/live_waiting.html", context)
 
 
 @require_GET
 @_live
-@cache_control(private=True, max_age=5)
 def live_unread(request: HttpRequest) -> HttpResponse:
     """The bell: the holder's unread notifications, as a fragment for the navigation."""
     count = notifications.inbox_unread_count(user=request.user)
     context = {"count": count, "cap": notifications.UNREAD_CAP}
-    return HttpResponse(render_to_string("includes/live_unread.html", context))
+    return _fragment("includes/live_unread.html", context)
+
+
+def _fragment(template: str, context: dict) -> HttpResponse:
+    """No context processors (a fragment needs none of what a page does); the browser may
+    keep it as long as the server caches the count."""
+    response = HttpResponse(render_to_string(template, context))
+    patch_cache_control(response, private=True, max_age=int(settings.LIVE_COUNT_CACHE_SECONDS))
+    return response
