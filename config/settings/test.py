@@ -21,3 +21,6 @@ WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True
 LOG_FORMAT = env("LOG_FORMAT", default="plain")
 LOGGING = logging_config(LOG_FORMAT, env("LOG_LEVEL", default="INFO"))
 METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.0.1/32", "::1/128"])
+# Browser pages left open by one test must not poll the live server while the next test's
+# database is flushed: the navigation's counts poll only when a test asks (a test sets it).
+LIVE_POLL_SECONDS = env.int("LIVE_POLL_SECONDS", default=3600)

@@ -4,6 +4,7 @@ reviewer's waiting count and the author's bell change without a reload."""
 import pytest
 from playwright.sync_api import Page, expect
 
+from accounts.models import User
 from approvals import services
 from approvals.models import State
 from tests.e2e.test_phone import PHONE, log_in, sideways
@@ -24,8 +25,17 @@ def test_the_waiting_count_and_the_bell_update_live(
     alice = UserFactory(username="alice", display_name="Alice Author")
     PostFactory(author=alice, state=State.SUBMITTED, title="Harbour reopens")
 
-    context = browser.new_context(**(PHONE if size == "phone" else DESKTOP))
-    reviewer = context.new_page()
+    contexts = [browser.new_context(**(PHONE if size == "phone" else DESKTOP)) for _ in "ra"]
+    try:
+        _watch_both(live_server, contexts, screenshot, size)
+    finally:  # no page may poll the server while the database is flushed after the test
+        for context in contexts:
+            context.close()
+
+
+def _watch_both(live_server, contexts, screenshot, size):
+    alice = User.objects.get(username="alice")
+    reviewer = contexts[0].new_page()
     log_in(reviewer, live_server.url, "rita")
     reviewer.goto(f"{live_server.url}/posts/")
     waiting = reviewer.locator("header .live-count")
@@ -34,7 +44,7 @@ def test_the_waiting_count_and_the_bell_update_live(
     expect(waiting).to_have_text("2 waiting")  # no reload
     screenshot(reviewer, f"live-nav-reviewer-{size}")
 
-    author_page = browser.new_context(**(PHONE if size == "phone" else DESKTOP)).new_page()
+    author_page = contexts[1].new_page()
     log_in(author_page, live_server.url, "alice")
     author_page.goto(f"{live_server.url}/posts/")
     bell = author_page.locator("header .live-bell")
@@ -45,6 +55,10 @@ def test_the_waiting_count_and_the_bell_update_live(
     bell.locator("a").click()
     expect(author_page.locator("main")).to_contain_text("Your post “Harbour reopens” was approved.")
     assert sideways(author_page) <= 0
+    expect(bell.locator(".badge")).to_have_text("1")
+    assert author_page.evaluate("document.documentElement.scrollWidth") <= (
+        390 if size == "phone" else 1280
+    )
     screenshot(author_page, f"notifications-{size}")
     author_page.locator("main button[name=open]").first.click()
     expect(author_page).to_have_url(f"{live_server.url}{post.get_absolute_url()}")
@@ -52,14 +66,19 @@ def test_the_waiting_count_and_the_bell_update_live(
 
 
 def _rita():
-    from accounts.models import User
-
     return User.objects.get(username="rita")
 
 
 def test_polling_pauses_while_the_tab_is_hidden(live_server, browser, desk):
     UserFactory(username="alice", display_name="Alice Author")
-    page: Page = browser.new_context(**DESKTOP).new_page()
+    context = browser.new_context(**DESKTOP)
+    try:
+        _hide_and_show(live_server, context.new_page())
+    finally:
+        context.close()
+
+
+def _hide_and_show(live_server, page: Page):
     log_in(page, live_server.url, "alice")
     page.goto(f"{live_server.url}/posts/")
     expect(page.locator("header .live-bell")).to_have_text("Notifications")
