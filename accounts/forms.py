@@ -183,6 +183,18 @@ class TimeZoneForm(forms.Form):
         self.fields["time_zone"].choices = [("", browser), *time_zones.choices()]
 
 
+class QueueAlertForm(forms.Form):
+    hours = forms.IntegerField(
+        label=_("Email me when a post has waited this many hours"),
+        min_value=0,
+        max_value=24 * 30,
+        help_text=_(
+            "On any of your desks, counted from submission. One email per desk, until that "
+            "desk catches up again. 0: never."
+        ),
+    )
+
+
 class ProvedAddressPasswordResetForm(PasswordResetForm):
     """Reset links go only to addresses their holders have proved (a mistyped or made-up
     address at sign-up must not become a way into the account)."""

@@ -1,6 +1,7 @@
 import pgtrigger
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -57,6 +58,15 @@ class User(AbstractUser):
         help_text=_(
             "Pages and emails are in this language. Set from the language of the first "
             "sign-in; the switch in the navigation changes it."
+        ),
+    )
+    queue_alert_hours = models.PositiveSmallIntegerField(
+        _("queue alert after (hours)"),
+        default=0,
+        validators=[MaxValueValidator(24 * 30)],
+        help_text=_(
+            "Reviewers: an email when the oldest post waiting on one of your desks has waited "
+            "this many hours (once, until that desk catches up again); 0: never."
         ),
     )
     always_review = models.BooleanField(
@@ -572,3 +582,82 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} → {self.user or self.to}"
+
+
+# --- in the app: what happened to an account holder's posts and account --------------------
+
+
+class InAppNotification(models.Model):
+    """A line on the holder's notifications page (and the bell's count), written in the
+    transaction that took the decision it tells of, beside the email. It keeps a message key
+    and its parameters, not rendered text, so it reads in the reader's language of the day."""
+
+    # Whole sentences per key (word order differs between languages); %(title)s: the post's.
+    MESSAGES = {
+        "post.approve": _("Your post “%(title)s” was approved."),
+        "post.reject": _("Your post “%(title)s” was rejected."),
+        "post.request_changes": _("A reviewer asked for changes to your post “%(title)s”."),
+        "post.overturn": _("Your appeal succeeded: “%(title)s” is approved."),
+        "post.uphold": _("Your appeal was decided: the decision on “%(title)s” stands."),
+        "post.revoke": _("Your post “%(title)s” was revoked and taken down."),
+        "post.withdraw": _("Your post “%(title)s” was withdrawn."),
+        "sanction.warning": _("Your account received a warning."),
+        "sanction.limitation": _("Your account is limited: you cannot submit news for now."),
+        "sanction.suspension": _("Your account is suspended."),
+        "sanction.lifted": _("A sanction on your account was lifted."),
+        "sanction.appeal_upheld": _("Your appeal was decided: the sanction stands."),
+        "sanction.appeal_overturned": _("Your appeal succeeded: the sanction was overturned."),
+    }
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="inbox", verbose_name=_("user")
+    )
+    kind = models.CharField(_("kind"), max_length=40)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    url = models.CharField(_("link"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("in-app notification")
+        verbose_name_plural = _("in-app notifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["user", "-created_at", "-id"], name="inbox_list_idx"),
+            models.Index(fields=["user"], name="inbox_unread_idx", condition=Q(read_at=None)),
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def text(self) -> str:
+        """The message in the active language."""
+        message = self.MESSAGES.get(self.kind)
+        if message is None:
+            return self.kind
+        params = {"title": "", **{k: str(v) for k, v in (self.params or {}).items()}}
+        return str(message) % params
+
+    @property
+    def is_unread(self) -> bool:
+        return self.read_at is None
+
+
+class QueueAlert(models.Model):
+    """A reviewer was emailed that this desk's oldest waiting post passed their chosen age.
+    While the row exists no second email goes out; it is deleted (re-armed) once the desk's
+    oldest waiting post is younger than that age again (accounts.notifications)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="queue_alerts")
+    desk = models.ForeignKey("approvals.Desk", on_delete=models.CASCADE, related_name="+")
+    oldest_submitted_at = models.DateTimeField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "desk"], name="one_queue_alert_per_desk")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.desk_id} · {self.sent_at:%Y-%m-%d %H:%M}"

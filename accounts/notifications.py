@@ -1,4 +1,5 @@
-"""Email to account holders about every decision on their posts or their account.
+"""Email to account holders about every decision on their posts or their account, the
+in-app notifications beside them, and reviewers' opt-in queue alerts.
 
 An outbox: `notify_on_commit` writes a Notification row in the deciding transaction and queues
 the send for after the commit; `notification_send` sends it once (whoever runs it twice) and
@@ -11,13 +12,18 @@ from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
+from django.core.cache import cache
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import ngettext
 
 from accounts import languages
-from accounts.models import Notification, User
+from accounts.models import InAppNotification, Notification, QueueAlert, User
+from accounts.roles import holds
 from accounts.time_zones import zone_for
 from config.celery import enqueue_on_commit
 
@@ -138,3 +144,177 @@ def sweep_notifications() -> int:
     for notification_id in due:
         send_notification.delay(notification_id)
     return len(due)
+
+
+# --- in-app notifications ------------------------------------------------------------------
+
+# The bell counts this many unread at most ("99+").
+UNREAD_CAP = 99
+TITLE_LIMIT = 120
+
+
+def unread_cache_key(user_id: int) -> str:
+    return f"inbox:unread:{user_id}"
+
+
+def inbox_add(*, user: User, kind: str, params: dict | None = None, url: str = "") -> None:
+    """A line on `user`'s notifications page, in this transaction (beside the email that
+    `notify_on_commit` queues). `kind` is a key of InAppNotification.MESSAGES; `params` plain
+    strings (a post's title); the text is rendered when read, in the reader's language."""
+    if kind not in InAppNotification.MESSAGES:
+        raise ValueError(f"Unknown in-app notification kind: {kind}")
+    params = {k: header_safe(str(v), TITLE_LIMIT) for k, v in (params or {}).items()}
+    InAppNotification.objects.create(user=user, kind=kind, params=params, url=url)
+    key = unread_cache_key(user.pk)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))  # and a count read meanwhile
+
+
+def inbox_of(*, user: User):
+    """The user's own notifications, newest first (nobody else's, whatever the id asked)."""
+    return InAppNotification.objects.filter(user=user).order_by("-created_at", "-id")
+
+
+def inbox_unread_count(*, user: User) -> int:
+    """Unread notifications, counted up to UNREAD_CAP + 1 (one index-only query), cached
+    for a few seconds per user (marking read clears it)."""
+    key = unread_cache_key(user.pk)
+    count = cache.get(key)
+    if count is None:
+        count = (
+            InAppNotification.objects.filter(user=user, read_at__isnull=True)
+            .values("pk")[: UNREAD_CAP + 1]
+            .count()
+        )
+        cache.set(key, count, settings.LIVE_COUNT_CACHE_SECONDS)
+    return count
+
+
+def inbox_mark_read(*, user: User, notification_id: int | None = None) -> int:
+    """Mark one of the user's notifications read (or all of them, with no id); how many
+    changed. Another user's id changes nothing."""
+    unread = InAppNotification.objects.filter(user=user, read_at__isnull=True)
+    if notification_id is not None:
+        unread = unread.filter(pk=notification_id)
+    changed = unread.update(read_at=timezone.now())
+    cache.delete(unread_cache_key(user.pk))
+    return changed
+
+
+# --- the reviewers' live waiting count -------------------------------------------------------
+
+WAITING_CAP = 1000
+
+
+def waiting_cache_key(user_id: int) -> str:
+    return f"nav:waiting:{user_id}"
+
+
+def waiting_count(*, user: User) -> int | None:
+    """Posts waiting for a claim on the reviewer's desks (each desk counted up to
+    WAITING_CAP, as on the queue page); None for someone who does not review. One query for
+    the count (the desks the user serves are a subquery of it), cached per user for
+    LIVE_COUNT_CACHE_SECONDS."""
+    key = waiting_cache_key(user.pk)
+    cached = cache.get(key)
+    if cached is not None:
+        return cached if cached >= 0 else None
+    count = _waiting_count(user) if holds(user, "approvals.review_post") else None
+    cache.set(key, -1 if count is None else count, settings.LIVE_COUNT_CACHE_SECONDS)
+    return count
+
+
+def _waiting_count(user: User) -> int:
+    from django.db.models import Q
+
+    from approvals.models import Desk, DeskGroupObjectPermission, DeskUserObjectPermission
+    from approvals.selectors import waiting_counts
+
+    direct = DeskUserObjectPermission.objects.filter(
+        user=user, permission__codename="review_desk"
+    ).values("content_object_id")
+    through_groups = DeskGroupObjectPermission.objects.filter(
+        group__user=user, permission__codename="review_desk"
+    ).values("content_object_id")
+    desks = Desk.objects.filter(Q(pk__in=direct) | Q(pk__in=through_groups)).order_by()
+    return sum(waiting for _desk, waiting, _in_review in waiting_counts(desks=desks))
+
+
+# --- reviewers' opt-in email: the oldest waiting post on a desk passed an age ----------------
+
+
+def queue_alert_set(*, user: User, hours: int) -> None:
+    """The reviewer's threshold (0: off). Turning it off forgets what was sent, so turning it
+    on again starts afresh."""
+    user.queue_alert_hours = hours
+    user.save(update_fields=["queue_alert_hours"])
+    if not hours:
+        QueueAlert.objects.filter(user=user).delete()
+
+
+def queue_alerts_check(*, now=None) -> int:
+    """For every reviewer who opted in: email them (through the outbox, in their language)
+    about each desk they serve whose oldest post waiting for a claim has waited at least
+    their number of hours, once per crossing; re-arm desks that are back under it (or that
+    they no longer serve). Safe to run twice at once: the unique (user, desk) row decides
+    who sends. Returns the number of emails queued."""
+    from approvals.models import Desk, Post, State
+    from approvals.permissions import served_desk_ids
+
+    now = now or timezone.now()
+    reviewers = list(User.objects.filter(is_active=True, queue_alert_hours__gt=0))
+    QueueAlert.objects.exclude(user__in=reviewers).delete()  # opted out, or gone
+    if not reviewers:
+        return 0
+    oldest_waiting = (
+        Post.objects.filter(desk=OuterRef("pk"), state=State.SUBMITTED)
+        .order_by("submitted_at")
+        .values("submitted_at")[:1]
+    )
+    desks = {
+        desk.pk: desk
+        for desk in Desk.objects.annotate(oldest=Subquery(oldest_waiting)).filter(
+            oldest__isnull=False
+        )
+    }
+    sent = 0
+    for user in reviewers:
+        served = served_desk_ids(user) if holds(user, "approvals.review_post") else frozenset()
+        age = timedelta(hours=user.queue_alert_hours)
+        due = {pk for pk in served if pk in desks and now - desks[pk].oldest >= age}
+        QueueAlert.objects.filter(user=user).exclude(desk__in=due).delete()  # re-armed
+        already = set(
+            QueueAlert.objects.filter(user=user, desk__in=due).values_list("desk_id", flat=True)
+        )
+        for pk in sorted(due - already):
+            sent += _queue_alert_send(user, desks[pk], now)
+    return sent
+
+
+def _queue_alert_send(user: User, desk, now) -> int:
+    with transaction.atomic():
+        _alert, created = QueueAlert.objects.get_or_create(
+            user=user, desk=desk, defaults={"oldest_submitted_at": desk.oldest, "sent_at": now}
+        )
+        if not created:
+            return 0  # another run got there first
+        hours = int((now - desk.oldest).total_seconds() // 3600)
+        with languages.speaking_to(user):
+            notify_on_commit(
+                user=user,
+                subject=ngettext(
+                    "%(desk)s: a post has waited %(hours)d hour",
+                    "%(desk)s: a post has waited %(hours)d hours",
+                    hours,
+                )
+                % {"desk": desk.local_name, "hours": hours},
+                template="queue_alert",
+                context={
+                    "desk": desk.local_name,
+                    "hours": hours,
+                    "threshold": user.queue_alert_hours,
+                    "url": f"{reverse('approvals:queue')}?desk={desk.pk}",
+                    "settings_url": f"{reverse('standing')}#queue-alert",
+                },
+            )
+    return 1

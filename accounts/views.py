@@ -3,30 +3,38 @@ senior reviewers' sanctions desk. Views call services and show their errors."""
 
 import io
 from base64 import b32encode, b64encode
+from functools import wraps
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import i18n as i18n_views
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseStopPolling
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import email, languages, selectors, services, time_zones
+from accounts import email, languages, notifications, selectors, services, time_zones
 from accounts.forms import (
     AlwaysReviewForm,
     DecisionNoteForm,
     IdentityForm,
     PledgeSignForm,
+    QueueAlertForm,
     SanctionForm,
     SecondFactorForm,
     SignUpForm,
@@ -35,7 +43,7 @@ from accounts.forms import (
     TimeZoneForm,
 )
 from accounts.models import Identity, Sanction, SanctionKind, SanctionProposal, User
-from accounts.roles import role_required
+from accounts.roles import holds, role_required
 from accounts.services import two_factor as two_factor_service
 from approvals import enforcement
 from approvals import selectors as approval_selectors
@@ -93,6 +101,9 @@ def standing(request: HttpRequest) -> HttpResponse:
             initial={"time_zone": user.time_zone},
             browser_zone=time_zones.browser_zone(request),
         ),
+        "queue_alert_form": QueueAlertForm(initial={"hours": user.queue_alert_hours})
+        if holds(user, "approvals.review_post")
+        else None,
     }
     return render(request, "accounts/standing.html", context)
 
@@ -503,3 +514,126 @@ def email_verification_resend(request: HttpRequest) -> HttpResponse:
     else:
         messages.error(request, _("A link went out a moment ago; check your inbox (and spam)."))
     return redirect("standing")
+
+
+@login_required
+@require_POST
+def queue_alert_set(request: HttpRequest) -> HttpResponse:
+    """A reviewer's opt-in email about their desks' oldest waiting post (standing page)."""
+    if not holds(request.user, "approvals.review_post"):
+        raise PermissionDenied(_("Queue alerts are for reviewers."))
+    form = QueueAlertForm(request.POST)
+    if form.is_valid():
+        hours = form.cleaned_data["hours"]
+        notifications.queue_alert_set(user=request.user, hours=hours)
+        if hours:
+            done = ngettext(
+                "We will email you when a post has waited %(hours)d hour on one of your desks.",
+                "We will email you when a post has waited %(hours)d hours on one of your desks.",
+                hours,
+            ) % {"hours": hours}
+        else:
+            done = _("Queue alerts are off.")
+        messages.success(request, done)
+    else:
+        messages.error(request, " ".join(form.errors.get("hours", [])))
+    return redirect(f"{reverse('standing')}#queue-alert")
+
+
+# --- notifications (in the app) and the navigation's live counts ----------------------------
+
+
+@login_required
+def notifications_page(request: HttpRequest) -> HttpResponse:
+    """The holder's own notifications, newest first; unread ones stand out."""
+    paginator = Paginator(
+        notifications.inbox_of(user=request.user), settings.NOTIFICATIONS_PAGE_SIZE
+    )
+    page = paginator.get_page(request.GET.get("page"))
+    unread = notifications.inbox_unread_count(user=request.user)
+    return render(request, "accounts/notifications.html", {"page": page, "unread": unread})
+
+
+@login_required
+@require_POST
+def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark one of the holder's notifications read; with `open`, go on to what it is about.
+    Someone else's notification is a 404, as if it did not exist."""
+    item = get_object_or_404(notifications.inbox_of(user=request.user), pk=pk)
+    notifications.inbox_mark_read(user=request.user, notification_id=item.pk)
+    if (
+        "open" in request.POST
+        and item.url
+        and url_has_allowed_host_and_scheme(
+            item.url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+    ):
+        return redirect(item.url)
+    return redirect(_notifications_back(request))
+
+
+@login_required
+@require_POST
+def notifications_read_all(request: HttpRequest) -> HttpResponse:
+    changed = notifications.inbox_mark_read(user=request.user)
+    if changed:
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d notification marked read.",
+                "%(count)d notifications marked read.",
+                changed,
+            )
+            % {"count": changed},
+        )
+    return redirect("notifications")
+
+
+def _notifications_back(request: HttpRequest) -> str:
+    page = request.POST.get("page", "")
+    url = reverse("notifications")
+    return f"{url}?page={page}" if page.isdigit() else url
+
+
+def _live(view):
+    """For the navigation's polled fragments: signed out, an htmx poll is told to stop
+    (HTTP 286, nothing to swap in) and a browser goes to the login page."""
+
+    @wraps(view)
+    def checked(request: HttpRequest) -> HttpResponse:
+        if not request.user.is_authenticated:
+            if request.htmx:
+                return HttpResponseStopPolling()
+            return redirect_to_login(request.get_full_path())
+        return view(request)
+
+    return checked
+
+
+@require_GET
+@_live
+def live_waiting(request: HttpRequest) -> HttpResponse:
+    """The reviewer's waiting count, as a fragment for the navigation; nothing (and no more
+    polling) for someone who does not review."""
+    count = notifications.waiting_count(user=request.user)
+    if count is None:
+        return HttpResponseStopPolling()
+    context = {"count": count, "cap": notifications.WAITING_CAP}
+    return _fragment("includes/live_waiting.html", context)
+
+
+@require_GET
+@_live
+def live_unread(request: HttpRequest) -> HttpResponse:
+    """The bell: the holder's unread notifications, as a fragment for the navigation."""
+    count = notifications.inbox_unread_count(user=request.user)
+    context = {"count": count, "cap": notifications.UNREAD_CAP}
+    return _fragment("includes/live_unread.html", context)
+
+
+def _fragment(template: str, context: dict) -> HttpResponse:
+    """No context processors (a fragment needs none of what a page does); the browser may
+    keep it as long as the server caches the count."""
+    response = HttpResponse(render_to_string(template, context))
+    patch_cache_control(response, private=True, max_age=int(settings.LIVE_COUNT_CACHE_SECONDS))
+    return response

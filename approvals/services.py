@@ -20,7 +20,7 @@ from guardian.shortcuts import assign_perm
 
 from accounts.languages import speaking_to, system_text
 from accounts.models import User
-from accounts.notifications import notify_on_commit
+from accounts.notifications import inbox_add, notify_on_commit
 from accounts.roles import holds
 from accounts.services.strikes import strike_record, strike_remove
 from accounts.time_zones import zone_for
@@ -789,6 +789,13 @@ def _fire(
 
 
 def _tell_author(post: Post, name: str, note: str) -> None:
+    # In the app (rendered when read, in the reader's language) and by email.
+    inbox_add(
+        user=post.author,
+        kind=f"post.{name}",
+        params={"title": post.title},
+        url=post.get_absolute_url(),
+    )
     with speaking_to(post.author):
         notify_on_commit(
             user=post.author,

@@ -11,6 +11,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
@@ -28,7 +29,7 @@ from accounts.models import (
     Strike,
     User,
 )
-from accounts.notifications import notify_on_commit
+from accounts.notifications import inbox_add, notify_on_commit
 from accounts.roles import holds
 from accounts.time_zones import zone_for
 from accounts.validation import required_text
@@ -162,6 +163,7 @@ def sanction_apply(
     )
     _audit(sanction, "sanction.apply", by, note)
     _account_event("account.sanctioned", sanction)
+    inbox_add(user=user, kind=f"sanction.{sanction.kind}", url=reverse("standing"))
     with speaking_to(user):
         notify_on_commit(
             user=user,
@@ -195,6 +197,7 @@ def sanction_lift(*, sanction: Sanction, by: User, note: str) -> Sanction:
     sanction.save()
     _audit(sanction, "sanction.lift", by, note)
     _account_event("account.reinstated", sanction)
+    inbox_add(user=sanction.user, kind="sanction.lifted", url=reverse("standing"))
     with speaking_to(sanction.user):
         notify_on_commit(
             user=sanction.user,
@@ -257,6 +260,8 @@ def sanction_appeal_decide(*, sanction: Sanction, by: User, overturn: bool, note
     _audit(sanction, f"sanction.appeal_{sanction.appeal_outcome}", by, note)
     if overturn:
         _account_event("account.reinstated", sanction)
+    outcome = f"sanction.appeal_{sanction.appeal_outcome}"
+    inbox_add(user=sanction.user, kind=outcome, url=reverse("standing"))
     with speaking_to(sanction.user):
         notify_on_commit(
             user=sanction.user,

@@ -232,6 +232,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.float("OUTBOX_SWEEP_SECONDS", default=30.0),
     },
     "record-lapsed-strikes": {"task": "accounts.tasks.record_lapsed_strikes", "schedule": 3600.0},
+    "check-queue-alerts": {
+        "task": "accounts.tasks.check_queue_alerts",
+        "schedule": env.float("QUEUE_ALERT_CHECK_SECONDS", default=300.0),
+    },
     "prune-old-records": {"task": "approvals.tasks.prune_old_records", "schedule": 3600.0},
     # The queue's keeping: escalate posts past their deadline, release idle claims, return
     # lapsed reservations to the pool (approvals.tasks).
@@ -389,6 +393,11 @@ if not 0 <= SECOND_REVIEW_SHARE <= 1:
     raise ValueError("SECOND_REVIEW_SHARE must be between 0 and 1.")
 # Embargo: an approval may say "not before" a time at most this many days ahead.
 EMBARGO_MAX_DAYS = env.int("EMBARGO_MAX_DAYS", default=30)
+# The navigation's live counts (reviewers' waiting posts, the notification bell): pages poll
+# every LIVE_POLL_SECONDS; each user's counts are cached for LIVE_COUNT_CACHE_SECONDS.
+LIVE_POLL_SECONDS = env.int("LIVE_POLL_SECONDS", default=30)
+LIVE_COUNT_CACHE_SECONDS = env.float("LIVE_COUNT_CACHE_SECONDS", default=5.0)
+NOTIFICATIONS_PAGE_SIZE = env.int("NOTIFICATIONS_PAGE_SIZE", default=25)
 # Screening: a post filed as "other" whose score (the weights of the watched terms and news
 # sources it matches, approvals.screening) reaches this goes to review as news.
 SCREENING_THRESHOLD = env.float("SCREENING_THRESHOLD", default=1.0)

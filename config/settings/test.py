@@ -24,3 +24,6 @@ METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.
 # No second reviews unless a test asks for them (tests/approvals/test_second_review.py): the
 # sample depends on post ids, and other tests count audit entries.
 SECOND_REVIEW_SHARE = env.float("SECOND_REVIEW_SHARE", default=0.0)
+# Browser pages left open by one test must not poll the live server while the next test's
+# database is flushed: the navigation's counts poll only when a test asks (a test sets it).
+LIVE_POLL_SECONDS = env.int("LIVE_POLL_SECONDS", default=3600)

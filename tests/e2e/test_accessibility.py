@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from accounts import notifications
 from accounts.models import User
 from approvals.models import State
 from tests.conftest import REQUIRE_SERVICES
@@ -63,7 +64,9 @@ def test_an_authors_pages_have_no_serious_violations(live_server, axe_page):
     alice = UserFactory(username="alice", display_name="Alice Author")
     post = PostFactory(author=alice, state=State.SUBMITTED)
     _log_in(axe_page, live_server.url, "alice")
-    for path in ("/posts/", "/posts/new/", f"/posts/{post.pk}/", "/accounts/standing/"):
+    notifications.inbox_add(user=alice, kind="post.approve", params={"title": post.title})
+    pages = ("/posts/", "/posts/new/", f"/posts/{post.pk}/", "/accounts/standing/")
+    for path in (*pages, "/accounts/notifications/"):
         assert _violations(axe_page, f"{live_server.url}{path}") == [], path
 
 
@@ -75,6 +78,11 @@ def test_a_reviewers_pages_have_no_serious_violations(live_server, axe_page, des
     assert User.objects.get(username="rita")
     for path in ("/review/", f"/posts/{post.pk}/", "/accounts/standing/"):
         assert _violations(axe_page, f"{live_server.url}{path}") == [], path
+    # With the live waiting count in the navigation.
+    axe_page.goto(f"{live_server.url}/review/")
+    axe_page.locator("header .live-count a").wait_for()
+    axe_page.add_script_tag(path=str(AXE))
+    assert axe_page.evaluate(SERIOUS) == []
 
 
 def test_chinese_pages_have_no_serious_violations(live_server, axe_page, desk):
