@@ -98,8 +98,9 @@ class WithNoteTemplate(forms.Form):
             return
         chosen = data.get(self.add_prefix("template"))
         note_key = self.add_prefix("note")
-        if chosen and not data.get(note_key, "").strip():
-            template = self.fields["template"].queryset.filter(pk=chosen).first()
+        if chosen and str(chosen).isdigit() and not data.get(note_key, "").strip():
+            # (Anything but a number is left to the field, which calls it an invalid choice.)
+            template = self.fields["template"].queryset.filter(pk=int(chosen)).first()
             if template is not None:
                 self.data = data = data.copy()
                 data[note_key] = template.local_body

@@ -134,6 +134,19 @@ def test_the_edited_note_is_sent_and_the_template_never_reaches_the_service(
     assert post.decision_note == "Only one unnamed source: the harbour master."
 
 
+def test_a_tampered_template_value_is_a_form_message_not_an_error(client, author, reviewer):
+    post = PostFactory(author=author, state=State.UNDER_REVIEW, reviewer=reviewer)
+    client.force_login(reviewer)
+    for value in ("abc", "999999", "1 OR 1=1"):
+        response = client.post(
+            action_url(post, "request_changes"),
+            {"request_changes-template": value, "request_changes-note": ""},
+        )
+        assert response.status_code == 200
+        assert "Select a valid choice" in response.content.decode()
+    assert Post.objects.get(pk=post.pk).state == State.UNDER_REVIEW
+
+
 def test_request_changes_and_revoke_forms_offer_templates_too(rumour_template):
     form = RequestChangesForm({"template": rumour_template.pk, "note": ""})
     assert not form.is_valid() and form.data["note"] == "Only one unnamed source."
