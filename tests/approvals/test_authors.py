@@ -227,6 +227,24 @@ def test_a_platform_can_send_the_authors_note_with_a_submission(chirp, author):
     assert post.current_revision.author_note == "From our Kowloon desk."
 
 
+def test_the_api_takes_the_note_and_names_the_field_when_it_is_too_long(chirp, author):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.credentials(
+        HTTP_AUTHORIZATION=f"Bearer {platform_services.api_key_create(platform=chirp).key}"
+    )
+    payload = {"author": author.username, "title": "Harbour", "body": "Open.", "category": "news"}
+    response = api.post(
+        "/api/v1/posts/", {**payload, "note": "x" * (AUTHOR_NOTE_MAX_LENGTH + 1)}, format="json"
+    )
+    assert response.status_code == 400 and "note" in response.json()
+    assert not Post.objects.exists()
+    response = api.post("/api/v1/posts/", {**payload, "note": "Wire copy."}, format="json")
+    assert response.status_code == 201
+    assert Post.objects.get().current_revision.author_note == "Wire copy."
+
+
 # --- what happens next -----------------------------------------------------------------------
 
 
