@@ -85,17 +85,38 @@ def _pledge_in_order(user: User) -> bool:
     return user.current_pledge_id is None or user.current_pledge_signed
 
 
-def _daily_cap_blockers(user: User) -> list[str]:
+def daily_allowance_left(user: User) -> int | None:
+    """How many more posts of category "other" an unverified account may submit in the
+    rolling day (UNVERIFIED_DAILY_POSTS); None for a verified account (no daily cap)."""
     if user.identity_verified:
-        return []
+        return None
     from approvals.models import Category, Post
 
     since = timezone.now() - timedelta(days=1)
-    cap = settings.UNVERIFIED_DAILY_POSTS
     sent = Post.objects.filter(
         author=user, category=Category.OTHER, submitted_at__gte=since
     ).count()
-    if sent >= cap:
+    return max(settings.UNVERIFIED_DAILY_POSTS - sent, 0)
+
+
+def blockers_by_category(user: User) -> dict[str, list[str]]:
+    """For the new-post form, before anything is written: what stops the account submitting
+    a post of each category (the same sentences the submit refusal gives). A post filed as
+    "other" may still be pulled into review by screening; that cannot be known in advance."""
+    from approvals.models import Category
+
+    review = submission_blockers(user, needs_review=True)
+    return {
+        Category.NEWS: review,
+        Category.CURRENT_AFFAIRS: review,
+        Category.OTHER: submission_blockers(user, needs_review=False),
+    }
+
+
+def _daily_cap_blockers(user: User) -> list[str]:
+    left = daily_allowance_left(user)
+    cap = settings.UNVERIFIED_DAILY_POSTS
+    if left is not None and left <= 0:
         return [
             ngettext(
                 "Unverified accounts may submit %(cap)d post a day; verify your identity to "

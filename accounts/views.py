@@ -42,7 +42,14 @@ from accounts.forms import (
     TakedownForm,
     TimeZoneForm,
 )
-from accounts.models import Identity, Sanction, SanctionKind, SanctionProposal, User
+from accounts.models import (
+    Identity,
+    ProposalStatus,
+    Sanction,
+    SanctionKind,
+    SanctionProposal,
+    User,
+)
 from accounts.roles import holds, role_required
 from accounts.services import two_factor as two_factor_service
 from approvals import enforcement
@@ -93,6 +100,10 @@ def standing(request: HttpRequest) -> HttpResponse:
         "signed_current": selectors.has_signed_current_pledge(user=user),
         "standing": selectors.account_standing(user=user),
         "strikes": user.strikes.select_related("post", "reason_code"),
+        # A sanction the strike policy proposes, and the strikes behind it, before a senior
+        # reviewer decides: the account holder hears of it first here.
+        "proposals": user.sanction_proposals.filter(status=ProposalStatus.PROPOSED),
+        "active_strikes": selectors.active_strikes(user=user).select_related("post", "reason_code"),
         "sanctions": user.sanctions.select_related("reason_code"),
         "post_appeals": user.posts.filter(appealed_at__isnull=False).order_by("-appealed_at"),
         "appeal_form": StatementForm(),

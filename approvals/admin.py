@@ -18,6 +18,7 @@ from approvals.models import (
     Desk,
     Endpoint,
     NewsSource,
+    NoteTemplate,
     Platform,
     PlatformAccount,
     Post,
@@ -56,9 +57,21 @@ class ReasonCodeAdmin(admin.ModelAdmin):
     list_editable = ("active",)
 
 
+@admin.register(NoteTemplate)
+class NoteTemplateAdmin(admin.ModelAdmin):
+    """Ready-made notes reviewers start from (reject, request changes, take down)."""
+
+    list_display = ("title", "title_zh_hans", "reason_code", "active")
+    list_editable = ("active",)
+    list_filter = ("active", "reason_code")
+    list_select_related = ("reason_code",)
+    search_fields = ("title", "title_zh_hans", "body", "body_zh_hans")
+    fields = ("reason_code", "title", "title_zh_hans", "body", "body_zh_hans", "active")
+
+
 class RevisionInline(admin.TabularInline):
     model = Revision
-    fields = ("number", "title", "content_hash", "created_at")
+    fields = ("number", "title", "content_hash", "author_note", "created_at")
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -120,7 +133,10 @@ class PostAdmin(admin.ModelAdmin):
         "decision_note",
         "not_before",
         "appealed_at",
+        "appealed_from",
         "appeal_statement",
+        "revoked_by",
+        "revoked_at",
         "submitted_at",
         "created_at",
         "updated_at",

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -93,9 +92,9 @@ def not_appealed_before(post: Post) -> bool:
 
 @explained(_("The appeal window for this decision has closed."))
 def within_appeal_window(post: Post) -> bool:
-    return post.decided_at is not None and (
-        timezone.now() <= post.decided_at + settings.APPEAL_WINDOW
-    )
+    """APPEAL_WINDOW from the decision being contested: the rejection, or the takedown."""
+    closes = post.appeal_window_closes
+    return closes is not None and timezone.now() <= closes
 
 
 def unmet_conditions(post: Post, transition_name: str) -> list[str]:

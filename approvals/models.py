@@ -160,6 +160,43 @@ class ReasonCode(models.Model):
         return self.local_label
 
 
+@tracked()
+class NoteTemplate(models.Model):
+    """A ready-made note a reviewer starts from when rejecting, requesting changes or taking a
+    post down: picked on the post page, it fills the note, which the reviewer then edits.
+    Data, editable in the admin, in English and Chinese like the other reference data."""
+
+    reason_code = models.ForeignKey(
+        ReasonCode,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="note_templates",
+        verbose_name=_("reason code"),
+        help_text=_("Offered with this reason only; leave empty to offer it with every reason."),
+    )
+    title = models.CharField(_("title"), max_length=100)
+    title_zh_hans = models.CharField(_("title (Simplified Chinese)"), max_length=100, blank=True)
+    body = models.TextField(_("body"))
+    body_zh_hans = models.TextField(_("body (Simplified Chinese)"), blank=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    local_title = Localized("title")
+    local_body = Localized("body")
+
+    class Meta:
+        ordering = ["reason_code__label", "title"]
+        verbose_name = _("note template")
+        verbose_name_plural = _("note templates")
+
+    def __str__(self) -> str:
+        return self.local_title
+
+
+# The longest note an author may leave the reviewer with a submission.
+AUTHOR_NOTE_MAX_LENGTH = 1000
+
+
 # The content hash: SHA-256 over the canonical JSON (RFC 8785) of exactly the title and body
 # that were submitted. Named in every post event, so the contract can move to another version.
 CONTENT_HASH_ALGORITHM = "sha256-jcs-v1"
@@ -257,6 +294,22 @@ class Post(ConcurrentTransitionMixin, models.Model):
     decision_note = models.TextField(_("decision note"), blank=True)
     appealed_at = models.DateTimeField(_("appealed at"), null=True, blank=True)
     appeal_statement = models.TextField(_("appeal statement"), blank=True)
+    appealed_from = models.CharField(
+        _("appealed from"),
+        max_length=20,
+        choices=[(State.REJECTED, State.REJECTED.label), (State.REVOKED, State.REVOKED.label)],
+        blank=True,
+        help_text=_("The decision the appeal contests: a rejection or a takedown."),
+    )
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("revoked by"),
+    )
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     screening_score = models.FloatField(
         _("screening score"),
         null=True,
@@ -387,6 +440,18 @@ class Post(ConcurrentTransitionMixin, models.Model):
             ),
             models.CheckConstraint(
                 condition=~Q(reserved_for=F("author")), name="post_reserved_for_is_not_author"
+            ),
+            # An appeal remembers what it contests (uphold goes back there), and only a
+            # rejection or a takedown can be contested.
+            models.CheckConstraint(
+                condition=Q(appealed_from__in=["", "rejected", "revoked"])
+                & (~Q(state="appealed") | ~Q(appealed_from="")),
+                name="post_appeal_knows_what_it_contests",
+            ),
+            # A takedown is dated and signed while the post is down.
+            models.CheckConstraint(
+                condition=~Q(state="revoked") | Q(revoked_at__isnull=False),
+                name="post_revoked_has_a_date",
             ),
         ]
 
@@ -585,14 +650,27 @@ class Post(ConcurrentTransitionMixin, models.Model):
     def withdraw(self):
         pass
 
+    @property
+    def appeal_window_closes(self):
+        """Until when the decision now standing against the post (a rejection or a takedown)
+        may be appealed; None if there is none."""
+        if self.state == State.REVOKED:
+            since = self.revoked_at
+        elif self.state == State.REJECTED:
+            since = self.decided_at
+        else:
+            return None
+        return since + settings.APPEAL_WINDOW if since is not None else None
+
     @transition(
         field=state,
-        source=State.REJECTED,
+        source=[State.REJECTED, State.REVOKED],
         target=State.APPEALED,
         conditions=[c.not_appealed_before, c.within_appeal_window],
         permission=p.is_author,
     )
     def appeal(self, *, at, statement):
+        self.appealed_from = self.state
         self.appealed_at = at
         self.appeal_statement = statement
 
@@ -607,10 +685,18 @@ class Post(ConcurrentTransitionMixin, models.Model):
         self._decide(by=by, at=at, note=note)
 
     @transition(
-        field=state, source=State.APPEALED, target=State.REJECTED, permission=p.may_decide_appeal
+        field=state,
+        source=State.APPEALED,
+        target=RETURN_VALUE(State.REJECTED, State.REVOKED),
+        permission=p.may_decide_appeal,
     )
     def uphold(self, *, by, at, note):
+        """Back to what the appeal contested: the rejection, or the takedown."""
+        if self.appealed_from == State.REVOKED:
+            self.decision_note = note  # the takedown stands; who took it down is kept
+            return State.REVOKED
         self._decide(by=by, at=at, note=note, reason_code=self.reason_code)
+        return State.REJECTED
 
     @transition(
         field=state,
@@ -618,9 +704,11 @@ class Post(ConcurrentTransitionMixin, models.Model):
         target=State.REVOKED,
         permission=p.may_revoke,
     )
-    def revoke(self, *, reason_code, note=""):
+    def revoke(self, *, by, at, reason_code, note=""):
         self.reason_code = reason_code
         self.decision_note = note
+        self.revoked_by = by
+        self.revoked_at = at
 
 
 class Revision(models.Model):
@@ -635,6 +723,12 @@ class Revision(models.Model):
     content_hash = models.CharField(_("content hash"), max_length=64)
     content_hash_algorithm = models.CharField(
         _("content hash algorithm"), max_length=30, default=CONTENT_HASH_ALGORITHM
+    )
+    author_note = models.CharField(
+        _("note to the reviewer"),
+        max_length=AUTHOR_NOTE_MAX_LENGTH,
+        blank=True,
+        help_text=_("What the author told the reviewer with this submission; never changed."),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -733,6 +827,7 @@ class AuditEntry(models.Model):
         "post.create": pgettext_lazy("history", "draft created"),
         "post.overturn": pgettext_lazy("history", "overturned on appeal: approved"),
         "post.uphold": pgettext_lazy("history", "upheld on appeal: rejected"),
+        "post.uphold.revoked": pgettext_lazy("history", "upheld on appeal: taken down"),
         "post.reclassify": pgettext_lazy("history", "category changed"),
         "post.move_desk": pgettext_lazy("history", "moved to another desk"),
         "post.escalate": pgettext_lazy("history", "escalated to the senior reviewers"),
@@ -743,6 +838,8 @@ class AuditEntry(models.Model):
         """The step in words, for the post's history."""
         if self.action == "post.release" and (self.data or {}).get("automatic"):
             return str(pgettext_lazy("history", "claim released automatically: left idle"))
+        if self.action == "post.uphold" and self.to_state == State.REVOKED:
+            return str(self.DESCRIPTIONS["post.uphold.revoked"])
         if self.action in self.DESCRIPTIONS:
             return str(self.DESCRIPTIONS[self.action])
         return state_in_sentence(self.to_state) if self.to_state else self.action
@@ -1136,6 +1233,7 @@ __all__ = [
     "Language",
     "LinkOrigin",
     "NewsSource",
+    "NoteTemplate",
     "Platform",
     "PlatformAccount",
     "Post",

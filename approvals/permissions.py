@@ -112,7 +112,11 @@ def may_release(post: Post, user) -> bool:
 
 
 def may_decide_appeal(post: Post, user) -> bool:
-    """A senior reviewer who neither wrote the post nor took the decision under appeal."""
+    """A senior reviewer who neither wrote the post nor took the decision under appeal (for
+    an appealed takedown: neither the senior who took it down nor the reviewer who approved
+    it)."""
+    if post.appealed_from == "revoked" and post.revoked_by_id == user.pk:
+        return False
     return (
         _is_other_than_author(post, user)
         and holds(user, "approvals.decide_appeal")

@@ -119,14 +119,15 @@ def waiting_counts(*, desks: QuerySet[Desk], cap: int = 1000) -> list[tuple[Desk
 
 
 def appeal_queue(*, user: User) -> QuerySet[Post]:
-    """Appealed rejections, from every desk, for senior reviewers; oldest appeal first.
-    Never their own posts, nor their own decisions."""
+    """Appealed rejections and takedowns, from every desk, for senior reviewers; oldest
+    appeal first. Never their own posts, nor their own decisions."""
     if not holds(user, "approvals.decide_appeal"):
         return Post.objects.none()
     return (
         Post.objects.filter(state=State.APPEALED)
         .exclude(author=user)
         .exclude(decided_by=user)  # nobody reviews their own decision
+        .exclude(appealed_from=State.REVOKED, revoked_by=user)  # nor their own takedown
         .select_related("author__identity", "desk", "decided_by", "reason_code")
         .order_by("appealed_at", "id")
     )

@@ -31,6 +31,7 @@ from approvals.conditions import unmet_conditions
 from approvals.embargo import embargo_check
 from approvals.exceptions import Conflict, DuplicateExternalId, ServiceError, TransitionRefused
 from approvals.models import (
+    AUTHOR_NOTE_MAX_LENGTH,
     CONTENT_HASH_ALGORITHM,
     PUBLISHABLE_STATES,
     QUEUE_STATES,
@@ -161,9 +162,11 @@ def post_submit_for_platform(
     category: str,
     repost_of: Post | None = None,
     external_id: str = "",
+    note: str = "",
 ) -> Post:
     """A platform submits a post on behalf of an account linked to it (`author` is the
-    username): create and submit, or (if the submission is refused) neither.
+    username): create and submit, or (if the submission is refused) neither. `note`: the
+    author's note to the reviewer, kept with the revision.
 
     An account that does not exist, is not linked to this platform, or is a staff account all
     get the same answer. A second post with an `external_id` the platform already used is a
@@ -174,6 +177,7 @@ def post_submit_for_platform(
     The draft exists only inside this transaction, so nobody else can have it: no audit entry
     of its own, no re-read under a lock; the lookup locks the account's row where the daily
     allowance needs it."""
+    note = _author_note(note)
     account = linked_account(platform=platform, username=author, for_submission=True)
     if account is None:
         raise ValidationError({"author": UNKNOWN_AUTHOR})
@@ -194,7 +198,8 @@ def post_submit_for_platform(
         external_id=external_id,
     )
     screen_post(post)
-    return _fire(post, "submit", by=account, args={"at": timezone.now()}, new_revision=True)
+    args = {"at": timezone.now()}
+    return _fire(post, "submit", by=account, args=args, note=note, new_revision=True)
 
 
 def post_duplicate_external_id(*, platform: Platform, external_id: str) -> None:
@@ -292,13 +297,16 @@ def _change_recorded(post: Post, field: str, *, by: User, action: str, note: str
 
 
 @transaction.atomic
-def post_submit(*, post: Post, by: User) -> Post:
+def post_submit(*, post: Post, by: User, note: str = "") -> Post:
+    """`note`: what the author tells the reviewer (optional), kept with the revision."""
+    note = _author_note(note)
     # The author's row first: one submission at a time per account, so the daily allowance
     # of an unverified account holds under concurrent requests.
     User.objects.select_for_update(no_key=True).filter(pk=post.author_id).values_list("pk").first()
     post = _lock(post, by)
     screen_post(post)
-    return _fire(post, "submit", by=by, args={"at": timezone.now()}, new_revision=True)
+    args = {"at": timezone.now()}
+    return _fire(post, "submit", by=by, args=args, note=note, new_revision=True)
 
 
 @transaction.atomic
@@ -375,14 +383,18 @@ def post_request_changes(*, post: Post, by: User, note: str) -> Post:
 
 
 @transaction.atomic
-def post_resubmit(*, post: Post, by: User) -> Post:
-    """Back to review; to the reviewer who asked for the changes first (see `_route_back`)."""
+def post_resubmit(*, post: Post, by: User, note: str = "") -> Post:
+    """Back to review; to the reviewer who asked for the changes first (see `_route_back`).
+    `note`: what the author tells the reviewer (what changed, say), kept with the revision."""
+    note = _author_note(note)
     post = _lock(post, by)
     screen_post(post)
     at = timezone.now()
     reviewer = _route_back(post, at=at)
     routing = {"returned_to": reviewer.pk} if reviewer is not None else None
-    post = _fire(post, "resubmit", by=by, args={"at": at}, new_revision=True, data=routing)
+    post = _fire(
+        post, "resubmit", by=by, args={"at": at}, note=note, new_revision=True, data=routing
+    )
     if reviewer is not None:
         _tell_returning_reviewer(post, reviewer)
     return post
@@ -416,6 +428,18 @@ def _tell_returning_reviewer(post: Post, reviewer: User) -> None:
         )
 
 
+def _author_note(note: str) -> str:
+    note = (note or "").strip()
+    if len(note) > AUTHOR_NOTE_MAX_LENGTH:
+        raise ValidationError(
+            {
+                "note": _("Keep the note to the reviewer under %(limit)d characters.")
+                % {"limit": AUTHOR_NOTE_MAX_LENGTH}
+            }
+        )
+    return note
+
+
 @transaction.atomic
 def post_withdraw(*, post: Post, by: User, note: str = "") -> Post:
     post = _lock(post, by)
@@ -424,6 +448,7 @@ def post_withdraw(*, post: Post, by: User, note: str = "") -> Post:
 
 @transaction.atomic
 def post_appeal(*, post: Post, by: User, statement: str) -> Post:
+    """The author contests a rejection or a takedown: once, within APPEAL_WINDOW of it."""
     statement = required_text(statement, _("Say why the decision should change."), "statement")
     post = _lock(post, by)
     args = {"at": timezone.now(), "statement": statement}
@@ -436,6 +461,7 @@ def post_overturn(*, post: Post, by: User, note: str) -> Post:
     post = _lock(post, by)
     args = {"by": by, "at": timezone.now(), "note": note}
     post = _fire(post, "overturn", by=by, args=args, note=note)
+    # Approved again: post.approved goes out (the next number of the post's event stream).
     strike_remove(post=post, reason=REJECTION_OVERTURNED)
     return post
 
@@ -446,7 +472,10 @@ def post_uphold(*, post: Post, by: User, note: str) -> Post:
     post = _lock(post, by)
     args = {"by": by, "at": timezone.now(), "note": note}
     post = _fire(post, "uphold", by=by, args=args, note=note)
-    strike_record(post=post)  # the rejection is final now
+    if post.state == State.REJECTED:
+        strike_record(post=post)  # the rejection is final now
+    # An upheld takedown stays down (post.revoked again) and is no strike: a takedown never
+    # was one, and appealing it must not make it one.
     return post
 
 
@@ -457,7 +486,7 @@ def post_revoke(*, post: Post, by: User, reason_code: str, note: str = "") -> Po
     reason = _reason_code(reason_code)
     note = note.strip()
     post = _lock(post, by)
-    args = {"reason_code": reason, "note": note}
+    args = {"by": by, "at": timezone.now(), "reason_code": reason, "note": note}
     post = _fire(post, "revoke", by=by, args=args, note=note, reason_code=reason)
     _revoke_live_copies(post, by=by, reason=reason)
     return post
@@ -477,7 +506,7 @@ def _revoke_live_copies(original: Post, *, by: User, reason: ReasonCode) -> None
             copy = _lock(Post(pk=copy[0]), by, repost_of=sources[copy[1]])
             if copy.state not in PUBLISHABLE_STATES:
                 continue  # changed while we waited for the lock
-            args = {"reason_code": reason, "note": note}
+            args = {"by": by, "at": original.revoked_at, "reason_code": reason, "note": note}
             revoked.append(_fire(copy, "revoke", by=by, args=args, note=note, reason_code=reason))
 
 
@@ -761,8 +790,8 @@ def _fire(
     from_state = post.state
     method(**args)
     metrics.decision_made(name)
-    if new_revision:
-        post.current_revision = _freeze_revision(post)
+    if new_revision:  # the note, if any, is the author's to the reviewer
+        post.current_revision = _freeze_revision(post, author_note=note)
     post.save()
     if post.state in POST_EVENTS:
         _publish(post)
@@ -891,7 +920,7 @@ TOO_LATE = {
 }
 
 
-def _freeze_revision(post: Post) -> Revision:
+def _freeze_revision(post: Post, *, author_note: str = "") -> Revision:
     number = post.current_revision.number + 1 if post.current_revision else 1
     return Revision.objects.create(
         post=post,
@@ -899,6 +928,7 @@ def _freeze_revision(post: Post) -> Revision:
         title=post.title,
         body=post.body,
         content_hash=post.content_hash(),
+        author_note=author_note,
     )
 
 

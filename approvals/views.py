@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from accounts import eligibility
 from accounts.roles import holds
 from approvals import bulk, quality, selectors, services
 from approvals import forms as f
@@ -24,6 +25,7 @@ from approvals.conditions import unmet_conditions
 from approvals.diff import revision_changes
 from approvals.exceptions import ServiceError, TransitionRefused
 from approvals.models import QUEUE_STATES, Post, State, state_in_sentence
+from approvals.next_steps import next_steps
 from approvals.pagination import window_page
 from approvals.permissions import may_escalate, may_view, serves_desk
 
@@ -38,16 +40,22 @@ class Action:
 
 
 ACTIONS: dict[str, Action] = {
-    "submit": Action(services.post_submit, gettext_lazy("Submitted. The post is now %(state)s.")),
+    "submit": Action(
+        services.post_submit,
+        gettext_lazy("Submitted. The post is now %(state)s."),
+        f.AuthorNoteForm,
+    ),
     "withdraw": Action(services.post_withdraw, gettext_lazy("Withdrawn.")),
-    "resubmit": Action(services.post_resubmit, gettext_lazy("Resubmitted for review.")),
+    "resubmit": Action(
+        services.post_resubmit, gettext_lazy("Resubmitted for review."), f.AuthorNoteForm
+    ),
     "appeal": Action(services.post_appeal, gettext_lazy("Appeal sent."), f.AppealForm),
     "claim": Action(services.post_claim, gettext_lazy("Claimed. The post is yours to decide.")),
     "release": Action(services.post_release, gettext_lazy("Released back to the queue.")),
     "approve": Action(services.post_approve, gettext_lazy("Approved."), f.ApproveForm),
     "reject": Action(services.post_reject, gettext_lazy("Rejected."), f.RejectForm),
     "request_changes": Action(
-        services.post_request_changes, gettext_lazy("Changes requested."), f.NoteForm
+        services.post_request_changes, gettext_lazy("Changes requested."), f.RequestChangesForm
     ),
     "overturn": Action(
         services.post_overturn,
@@ -56,7 +64,7 @@ ACTIONS: dict[str, Action] = {
     ),
     "uphold": Action(
         services.post_uphold,
-        gettext_lazy("Upheld on appeal: the rejection stands, and counts as a strike."),
+        gettext_lazy("Upheld on appeal: the post stays %(state)s."),
         f.NoteForm,
     ),
     "revoke": Action(
@@ -87,7 +95,8 @@ def home(request: HttpRequest) -> HttpResponse:
 def my_posts(request: HttpRequest) -> HttpResponse:
     posts = selectors.posts_of_author(author=request.user)
     page = Paginator(posts, 25).get_page(request.GET.get("page"))
-    return render(request, "approvals/my_posts.html", {"page": page})
+    context = {"page": page, "allowance_left": eligibility.daily_allowance_left(request.user)}
+    return render(request, "approvals/my_posts.html", context)
 
 
 @login_required
@@ -101,7 +110,7 @@ def post_new(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Draft saved. Submit it when it is ready."))
             return redirect(post)
-    return render(request, "approvals/post_form.html", {"form": form})
+    return _render_post_form(request, form)
 
 
 @login_required
@@ -128,7 +137,18 @@ def post_edit(request: HttpRequest, pk: int) -> HttpResponse:
             % {"state": state_in_sentence(post.state)},
         )
         return redirect(post)
-    return render(request, "approvals/post_form.html", {"form": form, "post": post})
+    return _render_post_form(request, form, post)
+
+
+def _render_post_form(request: HttpRequest, form: forms.Form, post: Post | None = None):
+    """The draft form, with what the account may submit explained before anything is written:
+    per category, what stops it (shown for the category picked; static/js/eligibility.js
+    follows the choice), and for an unverified account the posts left today."""
+    context = {"form": form, "post": post}
+    if post is None or post.state == State.DRAFT:
+        context["eligibility"] = eligibility.blockers_by_category(request.user)
+        context["allowance_left"] = eligibility.daily_allowance_left(request.user)
+    return render(request, "approvals/post_form.html", context)
 
 
 # --- the post page and its actions --------------------------------------------------------
@@ -237,6 +257,7 @@ def _render_post(
         "revisions": revisions,
         "changes": revision_changes(revisions, request.GET.get("compare")),
         "is_author": post.author_id == user.pk,
+        "next_steps": next_steps(post) if post.author_id == user.pk else None,
         "submit_blockers": (
             unmet_conditions(post, "submit")
             if post.state == State.DRAFT and post.author_id == user.pk

@@ -9,6 +9,7 @@ from rest_framework import serializers
 from accounts.models import AccountType
 from accounts.selectors import account_standing, has_signed_current_pledge, identity_of
 from approvals.models import (
+    AUTHOR_NOTE_MAX_LENGTH,
     Attempt,
     Category,
     Delivery,
@@ -159,6 +160,12 @@ class PostCreateSerializer(serializers.Serializer):
     )
     external_id = serializers.CharField(
         max_length=200, required=False, allow_blank=True, trim_whitespace=False
+    )
+    note = serializers.CharField(
+        max_length=AUTHOR_NOTE_MAX_LENGTH,
+        required=False,
+        allow_blank=True,
+        help_text=_("The author's note to the reviewer, kept with the revision (optional)."),
     )
 
 

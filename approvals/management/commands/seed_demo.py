@@ -149,6 +149,7 @@ class Command(BaseCommand):
         post = services.post_submit(
             post=draft(alice, "Harbour reopens after repairs", "The harbour reopened today."),
             by=alice,
+            note="The harbour master confirmed it by phone this morning.",
         )
         services.post_claim(post=post, by=rita)
         services.post_approve(post=post, by=rita, note="Sourced and accurate.")
@@ -193,6 +194,7 @@ class Command(BaseCommand):
                 "市交通局今天上午宣布，地铁三号线延长段正式开通运营，新增六座车站。",
             ),
             by=wang,
+            note="消息来自市交通局官网今天上午的公告。",
         )
         post = services.post_submit(
             post=draft("暴雨预警：今晚至明天有大到暴雨", "市气象台今天下午发布暴雨黄色预警。"),
