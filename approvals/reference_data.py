@@ -122,6 +122,14 @@ def ensure_reference_data(apps) -> None:
     ensure_screening_data(apps)
     AuditChainHead.objects.get_or_create(pk=1, defaults={"seq": 0, "hash": GENESIS})
 
+    try:
+        apps.get_model("approvals", "NoteTemplate")
+    except LookupError:  # an early migration: note templates arrive in 0020
+        return
+    from approvals.note_templates import ensure_note_templates
+
+    ensure_note_templates(apps)
+
 
 def translate_reference_data(apps) -> None:
     """Write the Chinese of the standard reason codes, the first desk and the first pledge

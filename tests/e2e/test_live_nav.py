@@ -82,6 +82,7 @@ def _hide_and_show(live_server, page: Page):
     log_in(page, live_server.url, "alice")
     page.goto(f"{live_server.url}/posts/")
     expect(page.locator("header .live-bell")).to_have_text("Notifications")
+    page.wait_for_load_state("networkidle")  # the bell's first request has come back
     # After js/live.js's listener: was each live request htmx was about to send cancelled?
     page.evaluate(
         """() => {
