@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from approvals import enforcement, retention
+from approvals import enforcement, oversight, retention
 from approvals.health import heartbeat
 from approvals.platform import delivery
 
@@ -43,3 +43,10 @@ def prune_old_records() -> dict:
 def continue_takedown(takedown_id: int) -> int:
     """Revoke the next chunk of an account's live posts; queues itself for the one after."""
     return enforcement.takedown_continue(takedown_id=takedown_id)
+
+
+@shared_task(ignore_result=True)
+def sample_queue_depth() -> int:
+    """Record each desk's queue depth for the oversight dashboard (beat, every
+    QUEUE_SAMPLE_SECONDS); a second run in the same time bucket adds nothing."""
+    return oversight.queue_depth_sample()

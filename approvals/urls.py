@@ -1,6 +1,6 @@
 from django.urls import path
 
-from approvals import search_views, views
+from approvals import oversight_views, search_views, views
 
 app_name = "approvals"
 
@@ -14,4 +14,11 @@ urlpatterns = [
     path("review/", views.queue, name="queue"),
     path("review/claim-next/", views.claim_next, name="claim_next"),
     path("review/appeals/", views.appeals, name="appeals"),
+    path("review/oversight/", oversight_views.dashboard, name="oversight"),
+    path(
+        "review/oversight/export/decisions.csv",
+        oversight_views.export_decisions,
+        name="export_decisions",
+    ),
+    path("review/oversight/export/audit.csv", oversight_views.export_audit, name="export_audit"),
 ]

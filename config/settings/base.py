@@ -222,6 +222,8 @@ CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_BROKER_CONNECTION_TIMEOUT = 4
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_BEAT_SCHEDULER = "config.beat:SingleBeatScheduler"  # one beat at a time
+# The oversight dashboard's queue depth over time: one sample per desk this often.
+QUEUE_SAMPLE_SECONDS = env.int("QUEUE_SAMPLE_SECONDS", default=300)
 CELERY_BEAT_SCHEDULE = {
     "sweep-outbox": {
         "task": "approvals.tasks.sweep_outbox",
@@ -233,6 +235,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "record-lapsed-strikes": {"task": "accounts.tasks.record_lapsed_strikes", "schedule": 3600.0},
     "prune-old-records": {"task": "approvals.tasks.prune_old_records", "schedule": 3600.0},
+    "sample-queue-depth": {
+        "task": "approvals.tasks.sample_queue_depth",
+        "schedule": float(QUEUE_SAMPLE_SECONDS),
+    },
 }
 
 if REDIS_URL:  # shared by every process: API throttling counts across gunicorn workers
