@@ -99,7 +99,12 @@ def _bad_request(form: PeriodForm) -> HttpResponseBadRequest:
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
     scope = _scope(request)
-    form = PeriodForm(request.GET or None, desks=scope.desks())
+    default = Period.last_days()
+    form = PeriodForm(
+        request.GET or None,
+        desks=scope.desks(),
+        initial={"from": default.first, "to": default.last},
+    )
     if form.is_bound and not form.is_valid():
         if request.GET.get("format") == "csv":
             return _bad_request(form)
@@ -107,7 +112,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             request, "approvals/oversight.html", {"form": form, "sections": []}, status=400
         )
     data = form.cleaned_data if form.is_bound else {}
-    period = data.get("period") or Period.last_days()
+    period = data.get("period") or default
     desk = data.get("desk")
     available = oversight.sections(scope=scope, period=period, desk=desk)
     if request.GET.get("format") == "csv":

@@ -6,6 +6,7 @@ with a title (role="img", aria-labelledby); the table beside it holds the same n
 chart adds nothing a screen reader misses. Every value and label is escaped (format_html).
 """
 
+import math
 from datetime import date, datetime
 
 from django import template
@@ -50,15 +51,22 @@ def _number(value) -> float:
     return float(value) if isinstance(value, int | float) else 0.0
 
 
-def _nice_max(value: float) -> float:
-    """A round number at or above `value` for the end of an axis."""
+def _nice_max(value: float, whole: bool = True) -> float:
+    """A round number at or above `value` for the end of an axis of four equal steps, each
+    step a round number too (a whole one for counts)."""
     if value <= 0:
-        return 1.0
-    magnitude = 10 ** (len(str(int(value))) - 1)
-    for step in (1, 2, 2.5, 5, 10):
-        if value <= step * magnitude:
-            return step * magnitude
-    return 10 * magnitude
+        return 4.0 if whole else 1.0
+    quarter = value / 4
+    magnitude = 10 ** math.floor(math.log10(quarter))
+    for factor in (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10):
+        step = factor * magnitude
+        if step >= quarter and (not whole or step == int(step)):
+            return step * 4
+    return 40 * magnitude
+
+
+def _whole(values) -> bool:
+    return all(isinstance(v, int) for v in values)
 
 
 def _legend(labels: list[str], y: float) -> SafeString:
@@ -107,8 +115,8 @@ def bar_chart(section: Section) -> SafeString:
     """Horizontal bars: one group per row, one bar per value column, a shared axis."""
     columns = {c.key: c for c in section.columns}
     values = section.values
-    top = max((_number(r.get(k)) for r in section.rows for k in values), default=0.0)
-    axis_max = _nice_max(top)
+    numbers = [r.get(k) for r in section.rows for k in values]
+    axis_max = _nice_max(max(map(_number, numbers), default=0.0), _whole(numbers))
     plot = WIDTH - LABEL_WIDTH - 40
     slot = max(ROW, 6 * len(values) + 8)
     bar = (slot - 8) / len(values)
@@ -166,7 +174,8 @@ def line_chart(section: Section) -> SafeString:
     xs = sorted({r[section.label] for r in section.rows})
     names = sorted({str(r[section.series]) for r in section.rows})
     position = {x: i for i, x in enumerate(xs)}
-    top = _nice_max(max((_number(r.get(key)) for r in section.rows), default=0.0))
+    numbers = [r.get(key) for r in section.rows]
+    top = _nice_max(max(map(_number, numbers), default=0.0), _whole(numbers))
     left, right, plot_top = 40, WIDTH - 10, 36
     plot_bottom = LINE_HEIGHT - 30
     span = max(len(xs) - 1, 1)
