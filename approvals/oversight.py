@@ -33,8 +33,10 @@ from django.db.models import (
     FloatField,
     Func,
     Max,
+    OuterRef,
     Q,
     QuerySet,
+    Subquery,
 )
 from django.db.models.functions import Coalesce, Trunc
 from django.utils import timezone
@@ -241,31 +243,29 @@ def queue_depth(*, scope: Scope, period: Period, desk: Desk | None = None) -> Se
 
 def overdue_now(*, scope: Scope, desk: Desk | None = None) -> Section:
     """Per desk: waiting and overdue posts at the newest sample (at most one
-    QUEUE_SAMPLE_SECONDS old); counted live only for a desk never sampled yet."""
-    desks = list(scope.desks() if desk is None else Desk.objects.filter(pk=desk.pk))
-    newest = (
-        {
-            s.desk_id: s
-            for s in QueueDepthSample.objects.filter(desk__in=desks)
-            .order_by("desk_id", "-at")
-            .distinct("desk_id")
-        }
-        if connection.vendor == "postgresql"
-        else _newest_samples(desks)
+    QUEUE_SAMPLE_SECONDS old), each read off the (desk, at) index, one row per desk; counted
+    live only for a desk never sampled yet."""
+    desks = scope.desks() if desk is None else Desk.objects.filter(pk=desk.pk)
+    newest = QueueDepthSample.objects.filter(desk=OuterRef("pk")).order_by("-at")
+    desks = list(
+        desks.annotate(
+            sampled_at=Subquery(newest.values("at")[:1]),
+            waiting=Subquery(newest.values("waiting")[:1]),
+            overdue=Subquery(newest.values("overdue")[:1]),
+        ).order_by("name")
     )
-    unsampled = [d for d in desks if d.pk not in newest]
+    unsampled = [d for d in desks if d.sampled_at is None]
     live = queue_depth_now(desks=unsampled) if unsampled else {}
     rows = []
     for d in desks:
-        sample = newest.get(d.pk)
-        waiting, overdue = (sample.waiting, sample.overdue) if sample else live.get(d.pk, (0, 0))
+        waiting, overdue = (d.waiting, d.overdue) if d.sampled_at else live.get(d.pk, (0, 0))
         rows.append(
             {
                 "desk": d.local_name,
                 "target_hours": d.target_hours,
                 "waiting": waiting,
                 "overdue": overdue,
-                "at": sample.at if sample else timezone.now(),
+                "at": d.sampled_at or timezone.now(),
             }
         )
     return Section(
@@ -286,15 +286,6 @@ def overdue_now(*, scope: Scope, desk: Desk | None = None) -> Section:
         label="desk",
         values=["waiting", "overdue"],
     )
-
-
-def _newest_samples(desks: list[Desk]) -> dict[int, QueueDepthSample]:
-    found = {}
-    for d in desks:  # SQLite (local runs): a query per desk, each one row off an index
-        sample = QueueDepthSample.objects.filter(desk=d).order_by("-at").first()
-        if sample:
-            found[d.pk] = sample
-    return found
 
 
 class Seconds(Func):

@@ -51,9 +51,11 @@ class PeriodForm(forms.Form):
         },
     )
 
-    def __init__(self, *args, desks: QuerySet[Desk], **kwargs):
+    def __init__(self, *args, desks: QuerySet[Desk], every_desk: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["desk"].queryset = desks
+        if every_desk:
+            self.fields["desk"].empty_label = gettext_lazy("All desks")
         # "from" is a keyword: both date fields are added here, named as in the address.
         self.fields["from"] = _date_field(gettext_lazy("From"))
         self.fields["to"] = _date_field(gettext_lazy("To"))
@@ -103,6 +105,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     form = PeriodForm(
         request.GET or None,
         desks=scope.desks(),
+        every_desk=scope.every_desk,
         initial={"from": default.first, "to": default.last},
     )
     if form.is_bound and not form.is_valid():
@@ -142,7 +145,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 def _export_period(request: HttpRequest, scope: Scope) -> tuple[PeriodForm, Period | None]:
-    form = PeriodForm(request.GET, desks=scope.desks())
+    form = PeriodForm(request.GET, desks=scope.desks(), every_desk=scope.every_desk)
     if not form.is_valid():
         return form, None
     return form, form.cleaned_data["period"]
