@@ -623,9 +623,9 @@ class AuditEntry(models.Model):
         verbose_name_plural = _("audit entries")
         indexes = [
             models.Index(fields=["post", "seq"], name="audit_post_idx"),
-            # Oversight: the decisions of a date range, without the rest of the chain.
+            # Oversight: decisions of some kinds in a date range, without the rest of the chain.
             models.Index(
-                fields=["created_at"],
+                fields=["action", "created_at"],
                 name="audit_decision_idx",
                 condition=Q(action__in=DECISION_ACTIONS),
             ),
