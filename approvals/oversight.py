@@ -2,13 +2,14 @@
 beat writes.
 
 Who sees what (`oversight_scope`): operators (they read the audit trail) and senior reviewers
-(they decide appeals from every desk) see every desk, the platform's webhook health and the
-audit export; a reviewer sees the figures of the desks they serve and nothing else; anyone
-else, superusers included, sees nothing (superuser status is for administering, as
-everywhere: accounts.roles.holds).
+(they decide appeals from every desk) see every desk and the platform's webhook health; the
+audit export, account decisions included, is for those who may read the audit trail
+(`approvals.view_auditentry`: operators); a reviewer sees the figures of the desks they
+serve and nothing else; anyone else, superusers included, sees nothing (superuser status is
+for administering, as everywhere: accounts.roles.holds).
 
 Every figure is one aggregate query in the database over a bounded date range (the filter
-caps it at MAX_DAYS), served by an index: the decisions of a range by `audit_decision_idx`,
+caps it at MAX_DAYS), served by an index: decisions by kind and time by `audit_decision_idx`,
 screened posts by `post_screened_idx`, deliveries by their `created_at` index, the queue by the
 samples. What the current queue looks like is read from the newest sample per desk, not
 counted live, so the page costs the same however long the queues are.
@@ -113,8 +114,9 @@ def may_oversee(user) -> bool:
 
 
 def may_export_audit(user) -> bool:
-    """The whole audit trail (account decisions included): operators and senior reviewers."""
-    return oversees_every_desk(user)
+    """The whole audit trail, identity and sanction decisions included: only those who may
+    read it (operators), not every senior reviewer."""
+    return holds(user, "approvals.view_auditentry")
 
 
 # --- the period ------------------------------------------------------------------------------

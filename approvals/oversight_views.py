@@ -169,10 +169,10 @@ def export_decisions(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def export_audit(request: HttpRequest) -> HttpResponse:
-    """The whole audit trail of the range (account decisions too): operators and seniors."""
+    """The whole audit trail of the range (account decisions too): operators only."""
     scope = _scope(request)
     if not oversight.may_export_audit(request.user):
-        raise PermissionDenied(_("The audit export is for operators and senior reviewers."))
+        raise PermissionDenied(_("The audit export is for operators."))
     form, period = _export_period(request, scope)
     if period is None:
         return _bad_request(form)
