@@ -11,6 +11,7 @@ from playwright.sync_api import Page
 from approvals import services
 from approvals.models import QueueDepthSample
 from tests.conftest import SENIOR
+from tests.e2e.test_accessibility import _violations, axe_page  # noqa: F401 (a fixture)
 from tests.factories import PASSWORD, DeskFactory, PostFactory, UserFactory
 from tests.logins import pass_second_factor_in_browser
 
@@ -95,3 +96,10 @@ def test_a_reviewer_filters_their_desk(live_server, browser, desk):
     page.locator("form.oversight-filters button[type=submit]").click()
     page.wait_for_url("**desk=*")
     assert page.locator("#overdue tbody tr").count() == 1
+
+
+def test_the_dashboard_has_no_serious_accessibility_violations(live_server, axe_page, desk):  # noqa: F811
+    a_month_of_work(desk)
+    UserFactory(username="sam", display_name="Sam Senior", roles=SENIOR)
+    log_in(axe_page, live_server.url, "sam")
+    assert _violations(axe_page, f"{live_server.url}/review/oversight/") == []
