@@ -415,6 +415,12 @@ class Post(ConcurrentTransitionMixin, models.Model):
                 name="post_reserved_idx",
                 condition=Q(reserved_for__isnull=False),
             ),
+            # Oversight: "other" posts screening scored, by submission (small: few are scored).
+            models.Index(
+                fields=["submitted_at", "desk"],
+                name="post_screened_idx",
+                condition=Q(category="other", screening_score__isnull=False),
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -749,6 +755,17 @@ class Revision(models.Model):
         return f"{self.post_id} r{self.number}"
 
 
+# The audit actions that decide a post (what the oversight dashboard and export count).
+DECISION_ACTIONS = (
+    "post.approve",
+    "post.reject",
+    "post.request_changes",
+    "post.overturn",
+    "post.uphold",
+    "post.revoke",
+)
+
+
 class AuditEntry(models.Model):
     """One link of the audit chain (approvals.audit): a transition of a post, or a decision
     about an account. Who, when, from, to, why. Written once; the database refuses changes."""
@@ -803,7 +820,15 @@ class AuditEntry(models.Model):
         ordering = ["seq"]
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit entries")
-        indexes = [models.Index(fields=["post", "seq"], name="audit_post_idx")]
+        indexes = [
+            models.Index(fields=["post", "seq"], name="audit_post_idx"),
+            # Oversight: decisions of some kinds in a date range, without the rest of the chain.
+            models.Index(
+                fields=["action", "created_at"],
+                name="audit_decision_idx",
+                condition=Q(action__in=DECISION_ACTIONS),
+            ),
+        ]
         triggers = [
             pgtrigger.Protect(
                 name="audit_append_only", operation=pgtrigger.Update | pgtrigger.Delete
@@ -1193,6 +1218,32 @@ class SecondReview(ConcurrentTransitionMixin, models.Model):
         self.revoked = revoked
 
 
+class QueueDepthSample(models.Model):
+    """How many posts waited on a desk at one moment, and how many of them were past their
+    deadline: written by a beat task (approvals.oversight.queue_depth_sample) once per
+    QUEUE_SAMPLE_SECONDS, at most one row per desk and time bucket. The oversight dashboard
+    draws the queue over time from these rows instead of replaying the posts' history."""
+
+    desk = models.ForeignKey(
+        Desk, on_delete=models.CASCADE, related_name="queue_samples", verbose_name=_("desk")
+    )
+    at = models.DateTimeField(_("at"), help_text=_("The start of the time bucket sampled."))
+    waiting = models.PositiveIntegerField(_("waiting"))
+    overdue = models.PositiveIntegerField(_("overdue"))
+
+    class Meta:
+        ordering = ["at", "desk"]
+        verbose_name = _("queue depth sample")
+        verbose_name_plural = _("queue depth samples")
+        constraints = [
+            models.UniqueConstraint(fields=["desk", "at"], name="queue_sample_once_per_bucket")
+        ]
+        indexes = [models.Index(fields=["at"], name="queue_sample_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.desk_id} @ {self.at:%Y-%m-%d %H:%M}: {self.waiting}"
+
+
 # The platform side (API keys, endpoints, the outbox) lives in its own module.
 from approvals.platform.models import (  # noqa: E402
     ApiKey,
@@ -1237,6 +1288,7 @@ __all__ = [
     "Platform",
     "PlatformAccount",
     "Post",
+    "QueueDepthSample",
     "ReasonCode",
     "Resolution",
     "ReviewDecision",

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from approvals import enforcement, retention, services
+from approvals import enforcement, oversight, retention, services
 from approvals.health import heartbeat
 from approvals.platform import delivery
 
@@ -56,3 +56,10 @@ def release_idle_claims() -> int:
     """Beat: release claims idle longer than CLAIM_IDLE_MINUTES; return lapsed reservations
     of resubmissions to the pool."""
     return services.claims_release_idle()
+
+
+@shared_task(ignore_result=True)
+def sample_queue_depth() -> int:
+    """Record each desk's queue depth for the oversight dashboard (beat, every
+    QUEUE_SAMPLE_SECONDS); a second run in the same time bucket adds nothing."""
+    return oversight.queue_depth_sample()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from approvals import quality_views, search_views, views
+from approvals import oversight_views, quality_views, search_views, views
 
 app_name = "approvals"
 
@@ -23,4 +23,11 @@ urlpatterns = [
         name="second_review_action",
     ),
     path("review/quality/", quality_views.quality_page, name="quality"),
+    path("review/oversight/", oversight_views.dashboard, name="oversight"),
+    path(
+        "review/oversight/export/decisions.csv",
+        oversight_views.export_decisions,
+        name="export_decisions",
+    ),
+    path("review/oversight/export/audit.csv", oversight_views.export_audit, name="export_audit"),
 ]

@@ -222,6 +222,8 @@ CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_BROKER_CONNECTION_TIMEOUT = 4
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_BEAT_SCHEDULER = "config.beat:SingleBeatScheduler"  # one beat at a time
+# The oversight dashboard's queue depth over time: one sample per desk this often.
+QUEUE_SAMPLE_SECONDS = env.int("QUEUE_SAMPLE_SECONDS", default=300)
 CELERY_BEAT_SCHEDULE = {
     "sweep-outbox": {
         "task": "approvals.tasks.sweep_outbox",
@@ -246,6 +248,10 @@ CELERY_BEAT_SCHEDULE = {
     "release-idle-claims": {
         "task": "approvals.tasks.release_idle_claims",
         "schedule": env.float("QUEUE_SWEEP_SECONDS", default=60.0),
+    },
+    "sample-queue-depth": {
+        "task": "approvals.tasks.sample_queue_depth",
+        "schedule": float(QUEUE_SAMPLE_SECONDS),
     },
 }
 
