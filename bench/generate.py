@@ -815,3 +815,41 @@ def _copy_value(value) -> str:
         value = value.isoformat()
     text = str(value)
     return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def build_search_indexes(say: Callable[[str], None] = _noop) -> dict[str, float]:
+    """Build the search indexes that are missing, as migrations 0014 (trigrams) and 0016 (CJK
+    grams) build them (CONCURRENTLY IF NOT EXISTS: the table stays writable); for a seeded
+    database whose load stopped before its GIN indexes were done. Seconds per migration."""
+    import importlib
+
+    from django.db import connection
+
+    took = {}
+    with connection.cursor() as cursor:
+        cursor.execute("SET maintenance_work_mem = '512MB'")
+    modules = [
+        importlib.import_module(f"approvals.migrations.{name}")
+        for name in ("0014_search", "0016_search_bigrams")
+    ]
+    # An index left INVALID by an interrupted CONCURRENTLY build would satisfy IF NOT EXISTS.
+    names = [name for module in modules for name in module.INDEXES]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+            " WHERE NOT i.indisvalid AND c.relname = ANY(%s)",
+            [names],
+        )
+        for (name,) in cursor.fetchall():
+            cursor.execute(f'DROP INDEX CONCURRENTLY IF EXISTS "{name}"')
+    for migration in modules:
+        label = migration.__name__.rsplit(".", 1)[-1]
+        say(f"search indexes of {label} …")
+        t0 = time.perf_counter()
+        with connection.schema_editor(atomic=False) as editor:
+            migration.create_indexes(None, editor)
+        took[label] = round(time.perf_counter() - t0, 1)
+        say(f"search indexes of {label}: {took[label]} s")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE approvals_post")
+    return took

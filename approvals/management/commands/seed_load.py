@@ -16,7 +16,7 @@ history rows: they predate the trail in this data set.
 
 from django.core.management.base import BaseCommand, CommandError
 
-from bench.generate import LoadPlan, seed
+from bench.generate import LoadPlan, build_search_indexes, seed
 
 
 class Command(BaseCommand):
@@ -41,12 +41,24 @@ class Command(BaseCommand):
         )
         parser.add_argument("--seed", type=float, default=0.42, help="setseed(), in [-1, 1].")
         parser.add_argument(
+            "--search-indexes",
+            action="store_true",
+            help="Only build the missing search indexes (GIN) of a seeded database, as "
+            "migrations 0014 and 0016 do; for a load stopped before they were done.",
+        )
+        parser.add_argument(
             "--keep-indexes",
             action="store_true",
             help="Insert with the post indexes in place (slower at size).",
         )
 
     def handle(self, *args, **options):
+        if options["search_indexes"]:
+            took = build_search_indexes(
+                say=lambda message: self.stdout.write(message) or self.stdout.flush()
+            )
+            self.stdout.write(self.style.SUCCESS(f"Search indexes built: {took}"))
+            return
         scale = options["scale"]
         if scale <= 0:
             raise CommandError("--scale must be positive.")
