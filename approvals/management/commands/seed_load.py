@@ -3,6 +3,7 @@
     DJANGO_SETTINGS_MODULE=config.settings.local DATABASE_URL=postgres://…/imp_load \\
         manage.py seed_load                       # 10,000,000 posts, 500,000 accounts, 20 desks
     manage.py seed_load --scale 0.001              # the same shape, a thousandth of the size
+    manage.py seed_load --search-indexes           # only build missing GIN search indexes
 
 Generated in SQL (bench/generate.py: INSERT … SELECT over generate_series, seeded random, in
 batches with progress), into a migrated database without posts. The post table's secondary
