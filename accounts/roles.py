@@ -58,8 +58,10 @@ def role_permissions(user) -> frozenset[str]:
         # A UNION of the two grants, not one query with OR: with an OR across the two joins
         # PostgreSQL reads every account's group membership (1.1 s at 500,000 accounts).
         fields = ("content_type__app_label", "codename")
-        rows = Permission.objects.filter(group__user=user).values_list(*fields).union(
-            Permission.objects.filter(user=user).values_list(*fields)
+        rows = (
+            Permission.objects.filter(group__user=user)
+            .values_list(*fields)
+            .union(Permission.objects.filter(user=user).values_list(*fields))
         )
         cached = frozenset(f"{app_label}.{codename}" for app_label, codename in rows)
         user._role_permissions = cached
