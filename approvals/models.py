@@ -68,6 +68,9 @@ def state_in_sentence(state: str) -> str:
     return str(STATE_IN_SENTENCE[state])
 
 
+_STATE_LABELS = {value: label for value, label in State.choices}
+_CATEGORY_LABELS = {value: label for value, label in Category.choices}
+
 PUBLISHABLE_STATES = (State.APPROVED, State.CLEARED)
 QUEUE_STATES = (State.SUBMITTED, State.UNDER_REVIEW)
 
@@ -421,6 +424,9 @@ class Post(ConcurrentTransitionMixin, models.Model):
                 name="post_screened_idx",
                 condition=Q(category="other", screening_score__isnull=False),
             ),
+            # "My posts": an author's posts, last updated first, read in order a page at a time
+            # (no sort of every post of a prolific author).
+            models.Index(fields=["author", "-updated_at", "-id"], name="post_author_updated_idx"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -466,6 +472,15 @@ class Post(ConcurrentTransitionMixin, models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("approvals:post_detail", args=[self.pk])
+
+    # Labels for lists: one translation lookup each. Django's generated get_FOO_display hashes
+    # every (lazy, translated) choice label on each call, which on a page of 25 posts was
+    # hundreds of translation lookups.
+    def get_state_display(self) -> str:
+        return str(_STATE_LABELS.get(self.state, self.state))
+
+    def get_category_display(self) -> str:
+        return str(_CATEGORY_LABELS.get(self.category, self.category))
 
     # --- derived -------------------------------------------------------------------------
 

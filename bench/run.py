@@ -50,6 +50,25 @@ def embedded_broker_latency(approvals: int, per_second: float) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def at_scale(admin_url: str) -> dict:
+    """The pages on a seeded database (bench/scale_pages.py), when BENCH_LOAD_DATABASE names
+    one (`manage.py seed_load` makes it); in a process of its own, pointed at that database."""
+    name = os.environ.get("BENCH_LOAD_DATABASE", "")
+    if not name:
+        return {
+            "skipped": "BENCH_LOAD_DATABASE is not set (seed a database with "
+            "`manage.py seed_load`, then name it)"
+        }
+    env = {**os.environ, "DATABASE_URL": admin_url, "BENCH_LOAD_DATABASE": name}
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.scale_pages"],
+        cwd=ROOT, env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if done.returncode != 0:
+        return {"skipped": f"the run on {name} failed: {done.stderr.strip()[-500:]}"}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
     admin_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
     os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/14")
@@ -94,6 +113,7 @@ def main() -> None:
         "audit_verify": audit_chain.run(
             entries=int(os.environ.get("BENCH_AUDIT_ENTRIES", 1_000_000))
         ),
+        "at_scale": at_scale(admin_url),
     }
     rows = _rows(results)
     results["summary"] = [
@@ -169,6 +189,44 @@ def _rows(r: dict) -> list[tuple[str, str, str, str]]:
             "-",
         ),
     ]
+    return rows + scale_rows(r["at_scale"])
+
+
+def scale_rows(load: dict) -> list[tuple[str, str, str, str]]:
+    """Rows of the seeded-database section (bench/scale_pages.py)."""
+    if "skipped" in load:
+        return [("pages at 10 M posts (seeded)", f"skipped: {load['skipped']}", "-", "-")]
+
+    def yes(ok: bool) -> str:
+        return "yes" if ok else "NO"
+
+    size = f"{load['database']['posts_estimate']:,} posts"
+    rows = []
+    for key, label in (("queue", "reviewer queue"), ("my_posts", "my posts, busiest author")):
+        if key in load:
+            page = load[key]
+            rows.append(
+                (
+                    f"{label}, {size}",
+                    f"p50 {page['p50_ms']} ms, p95 {page['p95_ms']}, "
+                    f"{page['queries_per_page']} queries",
+                    page["target"],
+                    yes(page["met"]),
+                )
+            )
+    search = load["search"]
+    if "skipped" in search:
+        rows.append((f"search, {size}", f"skipped: {search['skipped']}", "p95 <= 200 ms", "-"))
+    else:
+        rows.append(
+            (
+                f"search, {size}",
+                f"worst query p95 {search['worst_query_p95_ms']} ms, "
+                f"page p95 {search['page_senior']['p95_ms']} ms",
+                search["target"],
+                yes(search["met"]),
+            )
+        )
     return rows
 
 

@@ -25,53 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-ZH_WORDS = """地铁 三号线 延长段 今日 开通 市政府 发布 通知 台风 暴雨 预警 股市 上涨 下跌 疫苗 接种
-学校 开学 交通 管制 医院 新闻发布会 记者 报道 经济 增长 出口 数据 显示 居民 社区 警方 调查 事故
-火灾 救援 消防 部门 表示 目前 已经 正在 将于 明天 上午 下午 晚上 城市 农村 政策 改革 税收 医保
-养老金 房价 租金 就业 招聘 毕业生 高考 成绩 公布 天气 气温 降雨 洪水 地震 震级 专家 认为 建议
-市民 注意 安全 出行 航班 取消 延误 高铁 公交 线路 调整 票价 环境 污染 治理 空气 质量 改善 电力
-供应 停电 恢复 水价 听证会 人大 代表 提案 法院 判决 案件 嫌疑人 被捕 网友 热议 视频 流传 辟谣
-谣言 不实 消息 官方 回应 企业 公司 裁员 工资 上调 物价 指数 统计局 季度 同比 环比 港口 航运 码头
-重新 开放 旅游 景区 游客 节假日 文化 展览 博物馆 体育 比赛 冠军 足球 篮球 奥运 科技 人工智能
-芯片 手机 发布会 新能源 汽车 充电桩 建设 项目 竣工 投资 亿元""".split()  # noqa: SIM905 (a block of words reads better)
-
-EN_WORDS = """subway line extension opens today city council announces notice typhoon rainstorm
-warning stocks rise fall vaccine schools reopen traffic control hospital press conference
-reporter economy growth exports data shows residents community police investigate accident
-fire rescue department said currently already tomorrow morning afternoon evening policy reform
-tax pension housing prices rent jobs graduates exam results weather temperature flooding
-earthquake magnitude experts advise citizens safety travel flights cancelled delayed railway
-bus routes fares environment pollution air quality power outage restored water hearing court
-ruling suspect arrested video rumour denied official response company layoffs wages inflation
-index quarter harbour shipping port reopened tourism museum exhibition football championship
-technology chips electric vehicles charging construction project investment million billion
-minister parliament election campaign budget hospital nurses strike union agreement""".split()  # noqa: SIM905
-
-# Generic words every story uses, and place names (two pools crossed: 1,600 names each).
-ZH_FILLER = list("表示目前已经正在将于记者报道显示认为方面进行相关工作情况问题发展主要部分同时此外")
-ZH_FILLER = ["".join(ZH_FILLER[i : i + 2]) for i in range(0, len(ZH_FILLER), 2)]
-ZH_A = list("东西南北中新长安江河山海湖云天金青白黄红明光华丰永宁平泰康福兴盛德阳清松柏桂梅兰竹")
-ZH_B = list("州城港湾桥村镇岭门口坪洲塘溪沟坡庄园田埠关渡浦泾坝寨铺集营堡圩滩岗垭峪川谷源")
-EN_FILLER = """the a of to in and said that on for with was is by at from has have will were its
-it be as their after more this are which""".split()  # noqa: SIM905
-EN_A = """Ash Bel Cal Dun El Fen Glen Hal Ips Kel Lang Mar Nor Oak Pen Quin Ros Stan Thorn Ux
-Vale Wes Yar Brad Carr Dal Eas Far Gris Hol Kirk Lyn Mel New Ort Pres Rad Sal Tam Wick""".split()  # noqa: SIM905
-EN_B = """ford ton bury wick ham field mouth worth ley stead dale port bridge mere cliffe holm by
-thorpe gate well combe minster haven moor shaw don wood stow brook hurst borough chester more
-land ridge stone water cote side fold""".split()  # noqa: SIM905
-
-ZH_NOTES = [
-    "消息来源不明，请注明出处。",
-    "标题与正文不符，请修改后重新提交。",
-    "涉及未经证实的伤亡数字。",
-    "请补充官方通报的链接。",
-]
-EN_NOTES = [
-    "Unsourced casualty figures; cite the police statement.",
-    "The headline overstates the council decision.",
-    "Name your source for the harbour closure.",
-    "Duplicate of an earlier report.",
-]
+from bench.generate import TEXT_PARAMS, text_sql  # noqa: E402 (shared with seed_load)
 
 # (label, query): Chinese of 2 characters (a common word), 1, 3+ characters, two words, a phrase
 # that is a whole headline's start; English common, two words, stem, no match; a note word.
@@ -91,43 +45,16 @@ QUERIES = [
 ]
 
 
-def _word(lang: str, x: str) -> str:
-    """SQL for one word of a story in `lang`, `x` a random number: a word of the post's topic
-    (35 %), a place name (20 %), or a generic word."""
-    words, filler, a, b = (f"%({lang}{part})s::text[]" for part in ("", "_filler", "_a", "_b"))
-
-    def pick(array: str) -> str:
-        return f"({array})[1 + floor(random() * array_length({array}, 1))::int]"
-
-    topic = f"({words})[g.t * 8 + 1 + floor(random() * 8)::int]"
-    return (
-        f"CASE WHEN {x} < 0.35 THEN {topic} WHEN {x} < 0.55 THEN {pick(a)} || {pick(b)} "
-        f"ELSE {pick(filler)} END"
-    )
-
-
 def _generate(posts: int, authors: list[int], decider: int, desks: list[int]) -> None:
     from django.db import connection
 
     params = {
+        **TEXT_PARAMS,
         "n": posts,
         "authors": authors,
         "desks": desks,
         "decider": decider,
-        "topics": min(len(ZH_WORDS), len(EN_WORDS)) // 8,
-        "zh": ZH_WORDS,
-        "en": EN_WORDS,
-        "zh_filler": ZH_FILLER,
-        "en_filler": EN_FILLER,
-        "zh_a": ZH_A,
-        "zh_b": ZH_B,
-        "en_a": EN_A,
-        "en_b": EN_B,
-        "zh_notes": ZH_NOTES,
-        "en_notes": EN_NOTES,
     }
-    zh_title, en_title = _word("zh", "0.3 + (i %% 3) * 0.1"), _word("en", "0.3 + (i %% 3) * 0.1")
-    zh_word, en_word = _word("zh", "r.x"), _word("en", "r.x")
     with connection.cursor() as cursor:
         cursor.execute("SELECT setseed(0.17)")
         cursor.execute(
@@ -153,25 +80,7 @@ def _generate(posts: int, authors: list[int], decider: int, desks: list[int]) ->
             FROM (SELECT n, random() AS d, random() AS s, random() < 0.6 AS zh,
                          floor(random() * %(topics)s)::int AS t
                   FROM generate_series(1, %(n)s) AS n) AS g,
-            LATERAL (
-                SELECT
-                  CASE WHEN g.zh THEN (
-                      SELECT string_agg({zh_title}, '')
-                      FROM generate_series(1, 3 + g.n %% 3) AS i)
-                  ELSE (
-                      SELECT initcap(string_agg({en_title}, ' '))
-                      FROM generate_series(1, 4 + g.n %% 3) AS i) END AS title,
-                  CASE WHEN g.zh THEN (
-                      SELECT string_agg({zh_word} || CASE WHEN random() < 0.12 THEN '，'
-                                                  WHEN random() < 0.06 THEN '。' ELSE '' END, '')
-                      FROM (SELECT random() AS x
-                            FROM generate_series(1, 40 + g.n %% 120)) AS r)
-                  ELSE (
-                      SELECT string_agg({en_word} || CASE WHEN random() < 0.08 THEN '.' ELSE '' END,
-                                        ' ')
-                      FROM (SELECT random() AS x
-                            FROM generate_series(1, 40 + g.n %% 110)) AS r) END AS body
-            ) AS t
+            {text_sql()}
             """,  # the f-string holds SQL fragments of this module, never input
             params,
         )
