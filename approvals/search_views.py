@@ -5,18 +5,22 @@ Reads through approvals.search only; a filter that does not validate is a form e
 """
 
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import OperationalError, connection, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
+from psycopg.errors import QueryCanceled
 
 from approvals.models import Category, Desk, Post, State
 from approvals.pagination import window_page
@@ -145,6 +149,32 @@ def _result(post: Post, terms: list[str], pattern: re.Pattern) -> SearchResult:
     )
 
 
+TOO_BROAD = _("This search would take too long: add a word, or narrow it by desk, state or dates.")
+
+
+class SearchTooSlow(Exception):
+    pass
+
+
+@contextmanager
+def time_limit(milliseconds: int):
+    """On PostgreSQL, cancel the search's statements after `milliseconds` (SET LOCAL, in a
+    transaction of their own) and raise SearchTooSlow: one broad search (a single common
+    character over millions of posts) must not hold a connection and a core for a minute."""
+    if connection.vendor != "postgresql" or not milliseconds:
+        yield
+        return
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL statement_timeout = %s", [int(milliseconds)])
+            yield
+    except OperationalError as error:
+        if not isinstance(error.__cause__, QueryCanceled):
+            raise
+        raise SearchTooSlow from error
+
+
 @login_required
 def search(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET or None, desks=searchable_desks(user=request.user))
@@ -152,10 +182,16 @@ def search(request: HttpRequest) -> HttpResponse:
     if form.is_bound and form.is_valid():
         query = form.cleaned_data["q"]
         posts = post_search(user=request.user, query=query, filters=form.filters())
-        page = window_page(posts, request.GET.get("page"), PAGE_SIZE)
-        terms = search_terms(query)
-        pattern = _pattern(terms)
-        results = [_result(post, terms, pattern) for post in page.object_list]
+        try:
+            with time_limit(settings.SEARCH_TIMEOUT_MS):
+                page = window_page(posts, request.GET.get("page"), PAGE_SIZE)
+        except SearchTooSlow:
+            form.add_error(None, TOO_BROAD)
+            page = None
+        else:
+            terms = search_terms(query)
+            pattern = _pattern(terms)
+            results = [_result(post, terms, pattern) for post in page.object_list]
     params = request.GET.copy()
     params.pop("page", None)
     context = {"form": form, "page": page, "results": results, "query": params.urlencode()}

@@ -223,6 +223,9 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 4
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_BEAT_SCHEDULER = "config.beat:SingleBeatScheduler"  # one beat at a time
 # The oversight dashboard's queue depth over time: one sample per desk this often.
+# A search's statements are cancelled after this long (PostgreSQL); the page asks for a
+# narrower search instead of holding a connection and a core.
+SEARCH_TIMEOUT_MS = env.int("SEARCH_TIMEOUT_MS", default=3000)
 QUEUE_SAMPLE_SECONDS = env.int("QUEUE_SAMPLE_SECONDS", default=300)
 CELERY_BEAT_SCHEDULE = {
     "sweep-outbox": {

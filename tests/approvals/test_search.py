@@ -479,3 +479,27 @@ def test_gram_indexes_serve_short_chinese_words(author, reviewer):
             plan = "\n".join(row[0] for row in cursor.fetchall())
             for index in ("post_text_cjk_idx", "post_note_cjk_idx", "audit_note_cjk_idx"):
                 assert index in plan, (query, plan)
+
+
+@pytest.mark.postgres
+def test_a_search_that_runs_too_long_is_cancelled_and_the_page_asks_for_a_narrower_one(
+    client, author, reviewer, settings, monkeypatch
+):
+    from django.db.models.expressions import RawSQL
+
+    from approvals import search_views
+
+    PostFactory(author=author, state=State.SUBMITTED, title="Harbour reopens")
+    slow = Post.objects.annotate(slept=RawSQL("pg_sleep(0.5)::text", []))
+    monkeypatch.setattr(search_views, "post_search", lambda **kwargs: slow)
+    settings.SEARCH_TIMEOUT_MS = 50
+    client.force_login(reviewer)
+
+    response = page(client, q="harbour")
+
+    assert response.status_code == 200
+    assert "would take too long" in response.content.decode()
+    assert response.context["results"] == []
+    with connection.cursor() as cursor:  # the connection is fine, and the limit is gone
+        cursor.execute("SELECT pg_sleep(0.1), current_setting('statement_timeout')")
+        assert cursor.fetchone()[1] == "0"
