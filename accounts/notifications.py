@@ -153,6 +153,17 @@ UNREAD_CAP = 99
 TITLE_LIMIT = 120
 
 
+def _cache(method: str, *args):
+    """The shared cache (Redis) only spares the database a count: while it cannot be reached,
+    counts are read from the database and nothing else changes (a decision never fails, nor
+    answers 500, for want of a cached number)."""
+    try:
+        return getattr(cache, method)(*args)
+    except Exception as error:  # the cache backend is down: degrade, do not fail
+        log.warning("live counts: the cache is unreachable (%s): %s", method, error)
+        return None
+
+
 def unread_cache_key(user_id: int) -> str:
     return f"inbox:unread:{user_id}"
 
@@ -166,8 +177,8 @@ def inbox_add(*, user: User, kind: str, params: dict | None = None, url: str = "
     params = {k: header_safe(str(v), TITLE_LIMIT) for k, v in (params or {}).items()}
     InAppNotification.objects.create(user=user, kind=kind, params=params, url=url)
     key = unread_cache_key(user.pk)
-    cache.delete(key)
-    transaction.on_commit(lambda: cache.delete(key))  # and a count read meanwhile
+    _cache("delete", key)
+    transaction.on_commit(lambda: _cache("delete", key))  # and a count read meanwhile
 
 
 def inbox_of(*, user: User):
@@ -179,14 +190,14 @@ def inbox_unread_count(*, user: User) -> int:
     """Unread notifications, counted up to UNREAD_CAP + 1 (one index-only query), cached
     for a few seconds per user (marking read clears it)."""
     key = unread_cache_key(user.pk)
-    count = cache.get(key)
+    count = _cache("get", key)
     if count is None:
         count = (
             InAppNotification.objects.filter(user=user, read_at__isnull=True)
             .values("pk")[: UNREAD_CAP + 1]
             .count()
         )
-        cache.set(key, count, settings.LIVE_COUNT_CACHE_SECONDS)
+        _cache("set", key, count, settings.LIVE_COUNT_CACHE_SECONDS)
     return count
 
 
@@ -197,7 +208,7 @@ def inbox_mark_read(*, user: User, notification_id: int | None = None) -> int:
     if notification_id is not None:
         unread = unread.filter(pk=notification_id)
     changed = unread.update(read_at=timezone.now())
-    cache.delete(unread_cache_key(user.pk))
+    _cache("delete", unread_cache_key(user.pk))
     return changed
 
 
@@ -216,11 +227,11 @@ def waiting_count(*, user: User) -> int | None:
     the count (the desks the user serves are a subquery of it), cached per user for
     LIVE_COUNT_CACHE_SECONDS."""
     key = waiting_cache_key(user.pk)
-    cached = cache.get(key)
+    cached = _cache("get", key)
     if cached is not None:
         return cached if cached >= 0 else None
     count = _waiting_count(user) if holds(user, "approvals.review_post") else None
-    cache.set(key, -1 if count is None else count, settings.LIVE_COUNT_CACHE_SECONDS)
+    _cache("set", key, -1 if count is None else count, settings.LIVE_COUNT_CACHE_SECONDS)
     return count
 
 

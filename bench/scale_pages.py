@@ -13,7 +13,7 @@ post. bench/run.py starts it in a process of its own when BENCH_LOAD_DATABASE is
 BENCH_LOAD_RUNS (default 60) requests per page kind; search runs each query BENCH_LOAD_RUNS / 4
 times per user.
 
-To measure another page at size (the oversight dashboard, for one), add a line to PAGES:
+To measure another page at size, add a line to PAGES:
 (key, who, urls, target p95 in ms); `who` is one of the users `_users` picks.
 """
 
@@ -39,7 +39,8 @@ PAGES: list[tuple[str, str, list[str], float]] = [
         50,
     ),
     ("my_posts", "author", ["/posts/", "/posts/?page=2", "/posts/?page=40"], 50),
-    # ("oversight", "senior", ["/oversight/"], 50),  # hook: the oversight dashboard
+    # The oversight dashboard over its default range, the last 30 days, every desk.
+    ("oversight", "senior", ["/review/oversight/"], 200),
 ]
 
 SEARCH_TARGET_MS = 200

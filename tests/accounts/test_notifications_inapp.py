@@ -192,3 +192,30 @@ def test_the_navigation_offers_the_bell_and_the_notifications_page(client, autho
 def test_an_unknown_kind_is_refused(author):
     with pytest.raises(ValueError):
         notifications.inbox_add(user=author, kind="post.unknown")
+
+
+class _UnreachableCache:
+    """A cache whose server is down, as Django's RedisCache is when Redis stops."""
+
+    def __getattr__(self, name):
+        def refuse(*args, **kwargs):
+            raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+        return refuse
+
+
+@pytest.mark.django_db(transaction=True)
+def test_decisions_and_live_counts_work_while_the_cache_is_unreachable(
+    client, author, reviewer, monkeypatch
+):
+    monkeypatch.setattr(notifications, "cache", _UnreachableCache())
+    post = PostFactory(author=author, state=State.UNDER_REVIEW, reviewer=reviewer)
+
+    post_services.post_approve(post=post, by=reviewer)  # commits; on-commit callbacks run
+
+    assert _kinds(author) == ["post.approve"]
+    client.force_login(author)
+    assert client.get(reverse("live_unread")).status_code == 200
+    assert notifications.inbox_unread_count(user=author) == 1
+    client.force_login(reviewer)
+    assert client.get(reverse("live_waiting")).status_code == 200
