@@ -203,8 +203,10 @@ DECISIONS = {"approve", "reject", "request_changes"}
 
 
 def _to_next_post(request: HttpRequest, *, decided: Post) -> HttpResponse:
-    """Where a reviewer lands after a decision: their next claimed post, else the post
-    "Claim next" gives them (claimed through the same service), else the queue."""
+    """Where a reviewer lands after a decision: their next claimed post, else the post "Claim
+    next" would give them, opened but not claimed (one click or `c` claims it: nobody holds a
+    post they never asked for when their shift ends, and reviewers working side by side do not
+    take each other's next post), else the queue."""
     user = request.user
     following = selectors.review_queue(user=user, mine=True).exclude(pk=decided.pk).first()
     if following is not None:
@@ -213,11 +215,13 @@ def _to_next_post(request: HttpRequest, *, decided: Post) -> HttpResponse:
             _("Next: “%(title)s”, which you have claimed.") % {"title": following.title},
         )
     else:
-        following = services.post_claim_next(by=user)
+        following = (
+            selectors.returned_to(user=user).first() or selectors.claimable_queue(user=user).first()
+        )
         if following is not None:
             messages.info(
                 request,
-                _("Next: “%(title)s”, claimed for you from the queue.")
+                _("Next: “%(title)s”, first in your queue: claim it to decide it.")
                 % {"title": following.title},
             )
     if following is None:

@@ -32,7 +32,7 @@ def test_after_approving_the_reviewer_lands_on_their_next_claimed_post(client, a
     assert Post.objects.filter(claimed_by=reviewer, state=State.UNDER_REVIEW).count() == 1
 
 
-def test_with_no_claim_left_the_next_waiting_post_is_claimed_and_opened(client, author, reviewer):
+def test_with_no_claim_left_the_next_waiting_post_opens_unclaimed(client, author, reviewer):
     held = PostFactory(author=author, state=State.UNDER_REVIEW, reviewer=reviewer)
     waiting = PostFactory(author=author, state=State.SUBMITTED, title="Waiting")
     client.force_login(reviewer)
@@ -43,8 +43,8 @@ def test_with_no_claim_left_the_next_waiting_post_is_claimed_and_opened(client, 
 
     assert response.url == waiting.get_absolute_url()
     waiting = Post.objects.get(pk=waiting.pk)
-    assert waiting.state == State.UNDER_REVIEW and waiting.claimed_by == reviewer
-    assert "Next: “Waiting”, claimed for you from the queue." in messages_of(response)
+    assert waiting.state == State.SUBMITTED and waiting.claimed_by is None  # theirs to claim
+    assert "Next: “Waiting”, first in your queue: claim it to decide it." in messages_of(response)
 
 
 def test_with_nothing_left_the_reviewer_goes_back_to_the_queue(client, author, reviewer):

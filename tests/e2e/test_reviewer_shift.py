@@ -102,12 +102,16 @@ def test_a_reviewer_works_a_shift_by_keyboard(live_server, browser, desk, screen
     page.keyboard.press("Tab")
     expect(page.locator("[data-form=request_changes] button")).to_be_focused()
     page.keyboard.press("Enter")
-    # On to the next post: nothing else claimed, so claim next gave the next waiting one.
+    # On to the next post: nothing else claimed, so the first waiting one opens, unclaimed;
+    # "c" claims it.
     expect(page.get_by_role("heading", level=1)).to_have_text(titles[1])
     expect(page.get_by_text("Changes requested.")).to_be_visible()
-    next_message = f"Next: “{titles[1]}”, claimed for you from the queue."
+    next_message = f"Next: “{titles[1]}”, first in your queue: claim it to decide it."
     expect(page.get_by_text(next_message)).to_be_visible()
     assert state_of(titles[0]) == State.CHANGES_REQUESTED
+    assert state_of(titles[1]) == State.SUBMITTED
+    page.keyboard.press("c")
+    expect(page.get_by_text("Claimed. The post is yours to decide.")).to_be_visible()
 
     # "?" works here too; then "a" approves, and the next post opens.
     page.keyboard.press("?")
@@ -120,7 +124,9 @@ def test_a_reviewer_works_a_shift_by_keyboard(live_server, browser, desk, screen
     assert state_of(titles[1]) == State.APPROVED
     screenshot(page, f"shift-next-{size}")
 
-    # "r" on a post goes to the reason of the rejection.
+    # "r" on a claimed post goes to the reason of the rejection.
+    page.keyboard.press("c")
+    expect(page.get_by_text("Claimed. The post is yours to decide.")).to_be_visible()
     page.keyboard.press("r")
     assert focused_id(page) == "id_reject-reason_code"
 
