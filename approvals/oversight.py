@@ -11,9 +11,9 @@ for administering, as everywhere: accounts.roles.holds).
 Decisions of whole past days are read from daily rollups (approvals.rollups), the rest (today,
 days not rolled yet) live. Every figure is one aggregate query in the database over a bounded
 date range (the filter caps it at MAX_DAYS), served by an index: decisions by kind and time by
-`audit_decision_idx`, screened posts by `post_screened_idx`, deliveries by their `created_at` index, the queue by the
-samples. What the current queue looks like is read from the newest sample per desk, not
-counted live, so the page costs the same however long the queues are.
+`audit_decision_idx`, screened posts by `post_screened_idx`, deliveries by their `created_at`
+index, the queue by the samples. What the current queue looks like is read from the newest
+sample per desk, not counted live, so the page costs the same however long the queues are.
 """
 
 from __future__ import annotations
