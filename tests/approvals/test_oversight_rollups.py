@@ -179,3 +179,14 @@ def test_an_author_still_cannot_open_the_dashboard(client, author, history):
     client.force_login(author)
     assert client.get(URL).status_code == 403
     assert client.get(URL, {"format": "csv", "section": "times-desk"}).status_code == 403
+
+
+def test_the_dashboard_on_rollups_runs_a_bounded_number_of_queries(
+    client, history, senior, django_assert_max_num_queries
+):
+    rollups.roll_up(since=rollups.today() - timedelta(days=7))
+    client.force_login(senior)
+    with django_assert_max_num_queries(40):
+        page = client.get(URL)
+    assert page.status_code == 200
+    assert "Eve Elsewhere" in page.content.decode()
