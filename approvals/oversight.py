@@ -401,11 +401,14 @@ TIME_COLUMNS = [
 ]
 
 
-def _time_rows(scope: Scope, period: Period, desk: Desk | None, by: str) -> list[dict]:
+def _time_rows(
+    scope: Scope, period: Period, desk: Desk | None, by: str, shared: dict | None = None
+) -> list[dict]:
     """_times per desk (`by` "desk") or reviewer ("actor"): exact (percentile_cont) when no
     rolled-up day lies in the period; else the rolled-up days' histograms plus the rest's,
     counted live in the same buckets, percentiles read off the sum (approvals.rollups:
-    within one bucket)."""
+    within one bucket). `shared`, one per page: the per-desk and per-reviewer tables read
+    the rollups and the live part once, by (desk, reviewer)."""
     path = "post__desk_id" if by == "desk" else "actor_id"
     cut = rollups.split(period.start, period.end)
     if not cut.days:
@@ -418,14 +421,26 @@ def _time_rows(scope: Scope, period: Period, desk: Desk | None, by: str) -> list
         row[1] += late
         rollups.add(row[2], histogram)
 
-    for key, decisions, late, histogram in DecisionTimeRollup.objects.filter(
-        _desk_filter(scope, desk, "desk_id"), day__in=cut.days
-    ).values_list(f"{by}_id", "decisions", "late", "histogram"):
-        merge(key, decisions, late, histogram)
-    if cut.live:
-        live = AuditEntry.objects.filter(_desk_filter(scope, desk, "post__desk_id"), cut.live_q())
-        for key, (decisions, late, histogram) in rollups.time_histograms(live, path).items():
-            merge(key, decisions, late, histogram)
+    shared = {} if shared is None else shared
+    if "pairs" not in shared:
+        pairs = list(
+            DecisionTimeRollup.objects.filter(
+                _desk_filter(scope, desk, "desk_id"), day__in=cut.days
+            ).values_list("desk_id", "actor_id", "decisions", "late", "histogram")
+        )
+        if cut.live:
+            live = AuditEntry.objects.filter(
+                _desk_filter(scope, desk, "post__desk_id"), cut.live_q()
+            )
+            pairs += [
+                (desk_id, actor_id, decisions, late, histogram)
+                for (desk_id, actor_id), (decisions, late, histogram) in rollups.time_histograms(
+                    live, "post__desk_id", "actor_id"
+                ).items()
+            ]
+        shared["pairs"] = pairs
+    for desk_id, actor_id, decisions, late, histogram in shared["pairs"]:
+        merge(desk_id if by == "desk" else actor_id, decisions, late, histogram)
     return [
         {
             "key": key,
@@ -443,8 +458,10 @@ def _hours(seconds: float | None) -> float | None:
     return seconds / 3600 if seconds is not None else None
 
 
-def decision_times_by_desk(*, scope: Scope, period: Period, desk: Desk | None = None) -> Section:
-    rows = _time_rows(scope, period, desk, "desk")
+def decision_times_by_desk(
+    *, scope: Scope, period: Period, desk: Desk | None = None, shared: dict | None = None
+) -> Section:
+    rows = _time_rows(scope, period, desk, "desk", shared)
     names = _desk_names(r["key"] for r in rows)
     for r in rows:
         r["desk"] = names.get(r.pop("key"), "")
@@ -464,9 +481,9 @@ def decision_times_by_desk(*, scope: Scope, period: Period, desk: Desk | None = 
 
 
 def decision_times_by_reviewer(
-    *, scope: Scope, period: Period, desk: Desk | None = None
+    *, scope: Scope, period: Period, desk: Desk | None = None, shared: dict | None = None
 ) -> Section:
-    rows = _time_rows(scope, period, desk, "actor")
+    rows = _time_rows(scope, period, desk, "actor", shared)
     rows.sort(key=lambda r: -r["decisions"])
     rows = rows[:MAX_REVIEWERS]
     people = {u.pk: u.name for u in User.objects.filter(pk__in=[r["key"] for r in rows])}
@@ -735,11 +752,16 @@ def disabled_endpoints() -> Section:
 
 def sections(*, scope: Scope, period: Period, desk: Desk | None = None) -> dict[str, Callable]:
     """The dashboard's sections, in page order, as functions (a CSV asks for one alone)."""
+    shared: dict = {}  # the time-to-decision tables' rows, read once for both
     found: dict[str, Callable[[], Section]] = {
         "queue": lambda: queue_depth(scope=scope, period=period, desk=desk),
         "overdue": lambda: overdue_now(scope=scope, desk=desk),
-        "times-desk": lambda: decision_times_by_desk(scope=scope, period=period, desk=desk),
-        "times-reviewer": lambda: decision_times_by_reviewer(scope=scope, period=period, desk=desk),
+        "times-desk": lambda: decision_times_by_desk(
+            scope=scope, period=period, desk=desk, shared=shared
+        ),
+        "times-reviewer": lambda: decision_times_by_reviewer(
+            scope=scope, period=period, desk=desk, shared=shared
+        ),
         "reasons": lambda: decisions_by_reason(scope=scope, period=period, desk=desk),
         "screening": lambda: screening_flags(scope=scope, period=period, desk=desk),
         "appeals": lambda: appeal_outcomes(scope=scope, period=period, desk=desk),
