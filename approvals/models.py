@@ -1259,6 +1259,99 @@ class QueueDepthSample(models.Model):
         return f"{self.desk_id} @ {self.at:%Y-%m-%d %H:%M}: {self.waiting}"
 
 
+class DecisionTimeRollup(models.Model):
+    """The first decisions (approve, reject, request changes) of one closed day,
+    pre-aggregated for the oversight dashboard (approvals.rollups): per desk and reviewer, how
+    many, how many after the desk's deadline, and a histogram of the time from submission to
+    decision in fixed log-spaced buckets (approvals.rollups.BUCKETS), so percentiles over any
+    range are read by summing histograms. A day is recomputed whole in one transaction;
+    OversightRollupDay says which days are done."""
+
+    day = models.DateField(_("day"), help_text=_("In the server's time zone (TIME_ZONE)."))
+    desk = models.ForeignKey(
+        Desk, on_delete=models.CASCADE, related_name="+", verbose_name=_("desk")
+    )
+    # A plain reference: a rollup is a figure, it holds nothing back from deletion.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
+        verbose_name=_("reviewer"),
+    )
+    decisions = models.PositiveIntegerField(_("decisions"))
+    late = models.PositiveIntegerField(_("after the deadline"))
+    histogram = models.JSONField(_("time to decision histogram"), default=list)
+
+    class Meta:
+        ordering = ["day", "desk"]
+        verbose_name = _("decision time rollup")
+        verbose_name_plural = _("decision time rollups")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "desk", "actor"],
+                name="decision_time_rollup_once",
+                nulls_distinct=False,
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.desk_id} {self.actor_id}: {self.decisions}"
+
+
+class DecisionCountRollup(models.Model):
+    """Reasoned decisions and appeal decisions (reject, uphold, revoke, overturn) of one closed
+    day, counted per desk, action and reason code, for the oversight dashboard."""
+
+    day = models.DateField(_("day"), help_text=_("In the server's time zone (TIME_ZONE)."))
+    desk = models.ForeignKey(
+        Desk, on_delete=models.CASCADE, related_name="+", verbose_name=_("desk")
+    )
+    action = models.CharField(_("action"), max_length=64)
+    reason_code = models.ForeignKey(
+        ReasonCode,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
+        verbose_name=_("reason code"),
+    )
+    decisions = models.PositiveIntegerField(_("decisions"))
+
+    class Meta:
+        ordering = ["day", "desk"]
+        verbose_name = _("decision count rollup")
+        verbose_name_plural = _("decision count rollups")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "desk", "action", "reason_code"],
+                name="decision_count_rollup_once",
+                nulls_distinct=False,
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.desk_id} {self.action}: {self.decisions}"
+
+
+class OversightRollupDay(models.Model):
+    """A day whose decisions are rolled up (DecisionTimeRollup, DecisionCountRollup): the
+    dashboard reads that day from the rollups instead of the audit trail."""
+
+    day = models.DateField(_("day"), unique=True)
+    rolled_at = models.DateTimeField(_("rolled up at"))
+    decisions = models.PositiveIntegerField(_("decisions"))
+
+    class Meta:
+        ordering = ["day"]
+        verbose_name = _("rolled-up day")
+        verbose_name_plural = _("rolled-up days")
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.decisions}"
+
+
 # The platform side (API keys, endpoints, the outbox) lives in its own module.
 from approvals.platform.models import (  # noqa: E402
     ApiKey,
@@ -1286,6 +1379,8 @@ __all__ = [
     "AuditEntry",
     "Category",
     "CategoryRoute",
+    "DecisionCountRollup",
+    "DecisionTimeRollup",
     "Delivery",
     "DeliveryStatus",
     "Desk",
@@ -1300,6 +1395,7 @@ __all__ = [
     "LinkOrigin",
     "NewsSource",
     "NoteTemplate",
+    "OversightRollupDay",
     "Platform",
     "PlatformAccount",
     "Post",

@@ -8,11 +8,12 @@ audit export, account decisions included, is for those who may read the audit tr
 serve and nothing else; anyone else, superusers included, sees nothing (superuser status is
 for administering, as everywhere: accounts.roles.holds).
 
-Every figure is one aggregate query in the database over a bounded date range (the filter
-caps it at MAX_DAYS), served by an index: decisions by kind and time by `audit_decision_idx`,
-screened posts by `post_screened_idx`, deliveries by their `created_at` index, the queue by the
-samples. What the current queue looks like is read from the newest sample per desk, not
-counted live, so the page costs the same however long the queues are.
+Decisions of whole past days are read from daily rollups (approvals.rollups), the rest (today,
+days not rolled yet) live. Every figure is one aggregate query in the database over a bounded
+date range (the filter caps it at MAX_DAYS), served by an index: decisions by kind and time by
+`audit_decision_idx`, screened posts by `post_screened_idx`, deliveries by their `created_at`
+index, the queue by the samples. What the current queue looks like is read from the newest
+sample per desk, not counted live, so the page costs the same however long the queues are.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Sum,
 )
 from django.db.models.functions import Coalesce, Trunc
 from django.utils import timezone
@@ -47,10 +49,13 @@ from django.utils.translation import pgettext_lazy
 
 from accounts.models import User
 from accounts.roles import holds
+from approvals import rollups
 from approvals.models import (
     QUEUE_STATES,
     AuditEntry,
     Category,
+    DecisionCountRollup,
+    DecisionTimeRollup,
     Delivery,
     DeliveryStatus,
     Desk,
@@ -65,9 +70,9 @@ from approvals.permissions import served_desk_ids
 MAX_DAYS = 366
 DEFAULT_DAYS = 30
 # First decisions (not appeals or takedowns): what "time to decision" measures.
-FIRST_DECISIONS = ("post.approve", "post.reject", "post.request_changes")
+FIRST_DECISIONS = rollups.FIRST_DECISIONS
 APPEAL_DECISIONS = ("post.overturn", "post.uphold")
-REASONED_DECISIONS = ("post.reject", "post.uphold", "post.revoke")
+REASONED_DECISIONS = rollups.REASONED_DECISIONS
 # Rows in the per-reviewer table (the busiest first); the CSV has the same rows.
 MAX_REVIEWERS = 50
 MAX_DISABLED_ENDPOINTS = 50
@@ -396,8 +401,67 @@ TIME_COLUMNS = [
 ]
 
 
-def decision_times_by_desk(*, scope: Scope, period: Period, desk: Desk | None = None) -> Section:
-    rows = _times(_first_decisions(scope, period, desk), "post__desk_id")
+def _time_rows(
+    scope: Scope, period: Period, desk: Desk | None, by: str, shared: dict | None = None
+) -> list[dict]:
+    """_times per desk (`by` "desk") or reviewer ("actor"): exact (percentile_cont) when no
+    rolled-up day lies in the period; else the rolled-up days' histograms plus the rest's,
+    counted live in the same buckets, percentiles read off the sum (approvals.rollups:
+    within one bucket). `shared`, one per page: the per-desk and per-reviewer tables read
+    the rollups and the live part once, by (desk, reviewer)."""
+    path = "post__desk_id" if by == "desk" else "actor_id"
+    cut = rollups.split(period.start, period.end)
+    if not cut.days:
+        return _times(_first_decisions(scope, period, desk), path)
+    table: dict = {}
+
+    def merge(key, decisions, late, histogram):
+        row = table.setdefault(key, [0, 0, [0] * rollups.BUCKETS])
+        row[0] += decisions
+        row[1] += late
+        rollups.add(row[2], histogram)
+
+    shared = {} if shared is None else shared
+    if "pairs" not in shared:
+        pairs = list(
+            DecisionTimeRollup.objects.filter(
+                _desk_filter(scope, desk, "desk_id"), day__in=cut.days
+            ).values_list("desk_id", "actor_id", "decisions", "late", "histogram")
+        )
+        if cut.live:
+            live = AuditEntry.objects.filter(
+                _desk_filter(scope, desk, "post__desk_id"), cut.live_q()
+            )
+            pairs += [
+                (desk_id, actor_id, decisions, late, histogram)
+                for (desk_id, actor_id), (decisions, late, histogram) in rollups.time_histograms(
+                    live, "post__desk_id", "actor_id"
+                ).items()
+            ]
+        shared["pairs"] = pairs
+    for desk_id, actor_id, decisions, late, histogram in shared["pairs"]:
+        merge(desk_id if by == "desk" else actor_id, decisions, late, histogram)
+    return [
+        {
+            "key": key,
+            "decisions": decisions,
+            "late": late,
+            "p50": _hours(rollups.percentile(histogram, 0.5)),
+            "p90": _hours(rollups.percentile(histogram, 0.9)),
+        }
+        for key, (decisions, late, histogram) in table.items()
+        if decisions
+    ]
+
+
+def _hours(seconds: float | None) -> float | None:
+    return seconds / 3600 if seconds is not None else None
+
+
+def decision_times_by_desk(
+    *, scope: Scope, period: Period, desk: Desk | None = None, shared: dict | None = None
+) -> Section:
+    rows = _time_rows(scope, period, desk, "desk", shared)
     names = _desk_names(r["key"] for r in rows)
     for r in rows:
         r["desk"] = names.get(r.pop("key"), "")
@@ -417,9 +481,9 @@ def decision_times_by_desk(*, scope: Scope, period: Period, desk: Desk | None = 
 
 
 def decision_times_by_reviewer(
-    *, scope: Scope, period: Period, desk: Desk | None = None
+    *, scope: Scope, period: Period, desk: Desk | None = None, shared: dict | None = None
 ) -> Section:
-    rows = _times(_first_decisions(scope, period, desk), "actor_id")
+    rows = _time_rows(scope, period, desk, "actor", shared)
     rows.sort(key=lambda r: -r["decisions"])
     rows = rows[:MAX_REVIEWERS]
     people = {u.pk: u.name for u in User.objects.filter(pk__in=[r["key"] for r in rows])}
@@ -440,12 +504,12 @@ def decision_times_by_reviewer(
 
 
 def decisions_by_reason(*, scope: Scope, period: Period, desk: Desk | None = None) -> Section:
-    counts = (
+    cut = rollups.split(period.start, period.end)
+    counts = list(
         AuditEntry.objects.filter(
             _desk_filter(scope, desk, "post__desk_id"),
+            cut.live_q(),
             action__in=REASONED_DECISIONS,
-            created_at__gte=period.start,
-            created_at__lt=period.end,
         )
         # An uphold's entry names no reason: the rejection's stands on the post.
         .annotate(reason=Coalesce("reason_code_id", "post__reason_code_id"))
@@ -454,6 +518,18 @@ def decisions_by_reason(*, scope: Scope, period: Period, desk: Desk | None = Non
         .annotate(n=Count("id"))
         .order_by()
     )
+    if cut.days:
+        counts += (
+            DecisionCountRollup.objects.filter(
+                _desk_filter(scope, desk, "desk_id"),
+                day__in=cut.days,
+                action__in=REASONED_DECISIONS,
+                reason_code__isnull=False,
+            )
+            .values("action", reason=F("reason_code_id"))
+            .annotate(n=Sum("decisions"))
+            .order_by()
+        )
     table: dict[int, dict] = {}
     for r in counts:
         row = table.setdefault(r["reason"], {"rejected": 0, "upheld": 0, "revoked": 0, "total": 0})
@@ -529,28 +605,44 @@ def screening_flags(*, scope: Scope, period: Period, desk: Desk | None = None) -
 
 
 def appeal_outcomes(*, scope: Scope, period: Period, desk: Desk | None = None) -> Section:
-    rows = (
+    cut = rollups.split(period.start, period.end)
+    parts = list(
         AuditEntry.objects.filter(
-            _desk_filter(scope, desk, "post__desk_id"),
-            action__in=APPEAL_DECISIONS,
-            created_at__gte=period.start,
-            created_at__lt=period.end,
+            _desk_filter(scope, desk, "post__desk_id"), cut.live_q(), action__in=APPEAL_DECISIONS
         )
-        .values("post__desk_id")
+        .values(desk_id=F("post__desk_id"))
         .annotate(
             overturned=Count("id", filter=Q(action="post.overturn")),
             upheld=Count("id", filter=Q(action="post.uphold")),
         )
         .order_by()
     )
-    rows = list(rows)
-    names = _desk_names(r["post__desk_id"] for r in rows)
+    if cut.days:
+        parts += (
+            DecisionCountRollup.objects.filter(
+                _desk_filter(scope, desk, "desk_id"),
+                day__in=cut.days,
+                action__in=APPEAL_DECISIONS,
+            )
+            .values("desk_id")
+            .annotate(
+                overturned=Coalesce(Sum("decisions", filter=Q(action="post.overturn")), 0),
+                upheld=Coalesce(Sum("decisions", filter=Q(action="post.uphold")), 0),
+            )
+            .order_by()
+        )
+    rows: dict[int, dict] = {}
+    for r in parts:
+        row = rows.setdefault(r["desk_id"], {"overturned": 0, "upheld": 0})
+        row["overturned"] += r["overturned"]
+        row["upheld"] += r["upheld"]
+    names = _desk_names(rows)
     out = []
-    for r in rows:
+    for desk_id, r in rows.items():
         decided = r["overturned"] + r["upheld"]
         out.append(
             {
-                "desk": names.get(r["post__desk_id"], ""),
+                "desk": names.get(desk_id, ""),
                 "decided": decided,
                 "overturned": r["overturned"],
                 "upheld": r["upheld"],
@@ -660,11 +752,16 @@ def disabled_endpoints() -> Section:
 
 def sections(*, scope: Scope, period: Period, desk: Desk | None = None) -> dict[str, Callable]:
     """The dashboard's sections, in page order, as functions (a CSV asks for one alone)."""
+    shared: dict = {}  # the time-to-decision tables' rows, read once for both
     found: dict[str, Callable[[], Section]] = {
         "queue": lambda: queue_depth(scope=scope, period=period, desk=desk),
         "overdue": lambda: overdue_now(scope=scope, desk=desk),
-        "times-desk": lambda: decision_times_by_desk(scope=scope, period=period, desk=desk),
-        "times-reviewer": lambda: decision_times_by_reviewer(scope=scope, period=period, desk=desk),
+        "times-desk": lambda: decision_times_by_desk(
+            scope=scope, period=period, desk=desk, shared=shared
+        ),
+        "times-reviewer": lambda: decision_times_by_reviewer(
+            scope=scope, period=period, desk=desk, shared=shared
+        ),
         "reasons": lambda: decisions_by_reason(scope=scope, period=period, desk=desk),
         "screening": lambda: screening_flags(scope=scope, period=period, desk=desk),
         "appeals": lambda: appeal_outcomes(scope=scope, period=period, desk=desk),

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from approvals import enforcement, oversight, retention, services
+from approvals import enforcement, oversight, retention, rollups, services
 from approvals.health import heartbeat
 from approvals.platform import delivery
 
@@ -63,3 +63,11 @@ def sample_queue_depth() -> int:
     """Record each desk's queue depth for the oversight dashboard (beat, every
     QUEUE_SAMPLE_SECONDS); a second run in the same time bucket adds nothing."""
     return oversight.queue_depth_sample()
+
+
+# A day is rolled in its own transaction: a run cut short keeps the days done before.
+@shared_task(ignore_result=True, soft_time_limit=600, time_limit=660)
+def rollup_oversight() -> int:
+    """Roll up the oversight dashboard's closed days (beat, every OVERSIGHT_ROLLUP_SECONDS):
+    the last OVERSIGHT_ROLLUP_REROLL_DAYS again, and days never rolled. Idempotent."""
+    return len(rollups.roll_up())

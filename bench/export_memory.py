@@ -50,8 +50,9 @@ def _reset_peak() -> bool:
     return True
 
 
-def _generate(rows: int, first_day) -> dict:
-    """Posts, each with one decision entry, the first SMALL of them on `first_day`."""
+def _generate(rows: int, first_day, days: int = 9) -> dict:
+    """Posts, each with one decision entry, the first SMALL of them on `first_day`, the rest
+    over the `days` days after it."""
     from django.db import connection
 
     from approvals.models import Desk, ReasonCode
@@ -84,7 +85,8 @@ def _generate(rows: int, first_day) -> dict:
             FROM (SELECT n, CASE WHEN n <= %(small)s
                               THEN %(first)s::timestamptz + make_interval(secs => n)
                               ELSE %(first)s::timestamptz + interval '1 day'
-                                   + make_interval(secs => (n * 777) %% (9 * 86400)) END AS at
+                                   + make_interval(secs => (n * 777) %% (%(days)s * 86400))
+                              END AS at
                   FROM generate_series(1, %(rows)s) AS n) AS g
             """,
             {
@@ -95,6 +97,7 @@ def _generate(rows: int, first_day) -> dict:
                 "small": SMALL,
                 "first": first_day.isoformat(),
                 "rows": rows,
+                "days": days,
             },
         )
         cursor.execute("SELECT coalesce(max(seq), 0) FROM approvals_auditentry")

@@ -227,6 +227,14 @@ CELERY_BEAT_SCHEDULER = "config.beat:SingleBeatScheduler"  # one beat at a time
 # narrower search instead of holding a connection and a core.
 SEARCH_TIMEOUT_MS = env.int("SEARCH_TIMEOUT_MS", default=3000)
 QUEUE_SAMPLE_SECONDS = env.int("QUEUE_SAMPLE_SECONDS", default=300)
+# Oversight rollups (approvals.rollups): each run re-rolls this many closed days, so what
+# changes a closed day after midnight (a decision committed late, a post moved) is counted;
+# and rolls days of the last HORIZON days never rolled, at most BATCH of them a run.
+OVERSIGHT_ROLLUPS = env.bool("OVERSIGHT_ROLLUPS", default=True)
+OVERSIGHT_ROLLUP_REROLL_DAYS = env.int("OVERSIGHT_ROLLUP_REROLL_DAYS", default=3)
+OVERSIGHT_ROLLUP_HORIZON_DAYS = env.int("OVERSIGHT_ROLLUP_HORIZON_DAYS", default=366)
+OVERSIGHT_ROLLUP_BATCH_DAYS = env.int("OVERSIGHT_ROLLUP_BATCH_DAYS", default=7)
+OVERSIGHT_ROLLUP_SECONDS = env.float("OVERSIGHT_ROLLUP_SECONDS", default=3600.0)
 CELERY_BEAT_SCHEDULE = {
     "sweep-outbox": {
         "task": "approvals.tasks.sweep_outbox",
@@ -255,6 +263,10 @@ CELERY_BEAT_SCHEDULE = {
     "sample-queue-depth": {
         "task": "approvals.tasks.sample_queue_depth",
         "schedule": float(QUEUE_SAMPLE_SECONDS),
+    },
+    "rollup-oversight": {
+        "task": "approvals.tasks.rollup_oversight",
+        "schedule": OVERSIGHT_ROLLUP_SECONDS,
     },
 }
 

@@ -51,7 +51,11 @@ def _no_content_security_policy_refusals(request):
         context = new_context(*args, **kwargs)
         context.on(
             "console",
-            lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None,
+            lambda m: (
+                refused.append(f"{m.page.url if m.page else ''} {m.location}: {m.text}")
+                if "Content Security Policy" in m.text
+                else None
+            ),
         )
         return context
 
